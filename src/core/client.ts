@@ -1,0 +1,241 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ERROR_CODES, LipSyncError, providerName } from './errors';
+import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send } from './http';
+import { type AccountLimiters, RateLimiter } from './limiter';
+import type { CreateInput, ListQuery, ParsedResponse, ProviderAdapter, RateLimit, RequestSpec } from './provider';
+import { realDelay, systemClock } from './time';
+import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
+import { createUndiciTransport } from './undici-transport';
+import { type WaitOptions, waitForJob } from './wait';
+import { formatZodError } from './validation';
+import { getAdapter } from '../providers';
+
+export interface LipSyncClientOptions {
+  provider: ProviderId;
+  apiKey: string;
+  /** Defaults to the provider's documented host; always overridable (sandbox, other Fish Audio hosts). */
+  baseUrl?: string;
+  transport?: Transport;
+  clock?: Clock;
+  delay?: Delay;
+  random?: () => number;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Override the documented limits; `false` turns a limiter off. */
+  rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
+  /** Share limiters explicitly; by default every client of one account in this process shares them. */
+  limiters?: AccountLimiters;
+  userAgent?: string;
+  /** Source of client-side ids (Chamelaion reference ids). */
+  newId?: () => string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface CreateAndWaitOptions extends WaitOptions {
+  /** Called as soon as the job exists, before waiting: store the id here. */
+  onCreated?: (job: LipSyncJob) => void;
+}
+
+export interface LipSyncClient {
+  readonly provider: ProviderId;
+  readonly providerName: string;
+  readonly baseUrl: string;
+  createJob(input: CreateInput, options?: CallOptions): Promise<LipSyncJob>;
+  getJob(id: string, options?: CallOptions): Promise<LipSyncJob>;
+  listJobs(query?: ListQuery, options?: CallOptions): Promise<ListJobsResult>;
+  waitForJob(id: string, options?: WaitOptions): Promise<LipSyncJob>;
+  createAndWait(input: CreateInput, options?: CreateAndWaitOptions): Promise<LipSyncJob>;
+  /** One cheap authenticated request; resolves when the key works. */
+  checkAuth(options?: CallOptions): Promise<void>;
+  /** Whether listJobs works for this provider. */
+  readonly canList: boolean;
+  /** Closes the default transport's pooled connections. */
+  close(): Promise<void>;
+}
+
+const clientOptionsSchema = z.object({
+  provider: z.enum(PROVIDER_IDS, { error: () => `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
+  apiKey: z.string({ error: 'apiKey is required: set the API key of your provider account' }).trim().min(1, 'apiKey is empty: set the API key of your provider account'),
+  baseUrl: z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'baseUrl must be an http(s) URL such as https://api.example.com')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+});
+
+const idSchema = z.string({ error: 'job id is required' }).trim().min(1, 'job id is empty: pass the id returned by Create Job');
+
+const mediaUrl = (field: string) =>
+  z
+    .string({ error: `${field} is required: give a public http(s) URL of the media file` })
+    .trim()
+    .min(1, `${field} is empty: give a public http(s) URL of the media file`)
+    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v), `${field} must be an http(s) URL the provider can download`);
+
+const baseInputSchema = z.object({ videoUrl: mediaUrl('videoUrl'), audioUrl: mediaUrl('audioUrl') });
+
+const listQuerySchema = z.strictObject({
+  page: z.number().int().min(1).optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+  offset: z.number().int().min(0).optional(),
+  status: z.enum(JOB_STATUSES).optional(),
+  referenceId: z.string().optional(),
+  videoUrl: z.string().optional(),
+  audioUrl: z.string().optional(),
+  playbackType: z.string().optional(),
+});
+
+const sharedLimiters = new Map<string, AccountLimiters>();
+
+function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, options: LipSyncClientOptions, clock: Clock, delay: Delay): AccountLimiters {
+  if (options.limiters) return options.limiters;
+  const create = options.rateLimits?.create === undefined ? adapter.rateLimits.create : options.rateLimits.create || undefined;
+  const read = options.rateLimits?.read === undefined ? adapter.rateLimits.read : options.rateLimits.read || undefined;
+  const make = (): AccountLimiters => ({
+    create: create ? new RateLimiter(create, clock, delay) : undefined,
+    read: read ? new RateLimiter(read, clock, delay) : undefined,
+  });
+  // Limiters on an injected clock are private to the client (tests, benchmarks).
+  if (options.clock || options.delay || options.rateLimits) return make();
+  const key = `${adapter.id}|${baseUrl}|${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
+  let found = sharedLimiters.get(key);
+  if (!found) sharedLimiters.set(key, (found = make()));
+  return found;
+}
+
+export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
+  const parsed = clientOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
+  const { provider, apiKey } = parsed.data;
+  const adapter = getAdapter(provider);
+  const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
+  const clock = options.clock ?? systemClock;
+  const delay = options.delay ?? realDelay;
+  const ownTransport = options.transport ? undefined : createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
+  const ctx: HttpContext = {
+    adapter,
+    baseUrl,
+    apiKey,
+    transport: options.transport ?? ownTransport!,
+    clock,
+    delay,
+    random: options.random ?? Math.random,
+    limiters: limitersFor(adapter, baseUrl, apiKey, options, clock, delay),
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    readTimeoutMs: options.readTimeoutMs ?? 30_000,
+    userAgent: options.userAgent ?? 'lipsync-kit',
+  };
+  const newId = options.newId ?? randomUUID;
+  const name = providerName(provider);
+
+  const read = (spec: RequestSpec, signal?: AbortSignal, jobId?: string): Promise<ParsedResponse> => send(ctx, spec, 'read', { signal, jobId });
+
+  function validateInput(input: CreateInput) {
+    if (typeof input !== 'object' || input === null) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'createJob needs an object with videoUrl and audioUrl', { provider });
+    const { videoUrl, audioUrl, ...rest } = input;
+    const base = baseInputSchema.safeParse({ videoUrl, audioUrl });
+    if (!base.success) throw invalid(base.error);
+    const extra = adapter.optionsSchema.safeParse(stripUndefined(rest));
+    if (!extra.success) throw invalid(extra.error);
+    return { ...base.data, ...(extra.data as Record<string, unknown>) } as CreateInput;
+  }
+
+  function invalid(error: z.ZodError) {
+    return new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(error, name), { provider, field: String(error.issues[0]?.path[0] ?? '') });
+  }
+
+  async function createJob(input: CreateInput, callOptions: CallOptions = {}): Promise<LipSyncJob> {
+    let prepared = validateInput(input);
+    if (adapter.prepareCreate) prepared = adapter.prepareCreate(prepared, newId);
+    const spec = adapter.buildCreate(prepared);
+    const sentAt = clock.now();
+    try {
+      const res = await send(ctx, spec, 'create', { signal: callOptions.signal });
+      return adapter.parseCreate(res, prepared);
+    } catch (error) {
+      if (!maybeCreated(error)) throw error;
+      const err = error as LipSyncError;
+      if (!adapter.recoverCreate) {
+        throw new LipSyncError(
+          err.code,
+          `${err.reason}. The create request may have reached ${name}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
+          { ...err.details(), retryable: false },
+        );
+      }
+      const found = await adapter.recoverCreate(prepared, { send: (s) => read(s, callOptions.signal), sentAt });
+      if (found) return found;
+      // The provider confirms no job exists for this create, so sending it again cannot double-charge.
+      const res = await send(ctx, spec, 'create', { signal: callOptions.signal });
+      return adapter.parseCreate(res, prepared);
+    }
+  }
+
+  async function getJob(id: string, callOptions: CallOptions = {}): Promise<LipSyncJob> {
+    const jobId = checkId(id);
+    const res = await read(adapter.buildGet(jobId), callOptions.signal, jobId);
+    return adapter.parseGet(res, jobId);
+  }
+
+  async function listJobs(query: ListQuery = {}, callOptions: CallOptions = {}): Promise<ListJobsResult> {
+    if (!adapter.buildList || !adapter.parseList) {
+      throw new LipSyncError(ERROR_CODES.NOT_SUPPORTED, `Listing jobs is not supported by ${name}: it has no list endpoint. Keep the job ids you create`, { provider });
+    }
+    const q = listQuerySchema.safeParse(stripUndefined(query));
+    if (!q.success) throw invalid(q.error);
+    try {
+      const res = await read(adapter.buildList(q.data), callOptions.signal);
+      return adapter.parseList(res, q.data);
+    } catch (e) {
+      if (adapter.listNotFoundIsEmpty && LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND) return { jobs: [], total: 0, hasMore: false, raw: undefined };
+      throw e;
+    }
+  }
+
+  const wait = (id: string, waitOptions: WaitOptions = {}) =>
+    waitForJob({ clock, delay, hints: adapter.pollHints, getJob: (jobId, signal) => getJob(jobId, { signal }) }, checkId(id), waitOptions);
+
+  return {
+    provider,
+    providerName: name,
+    baseUrl,
+    canList: Boolean(adapter.buildList),
+    createJob,
+    getJob,
+    listJobs,
+    waitForJob: wait,
+    async createAndWait(input, waitOptions: CreateAndWaitOptions = {}) {
+      const job = await createJob(input, { signal: waitOptions.signal });
+      waitOptions.onCreated?.(job);
+      if (job.status === 'completed') return job;
+      return wait(job.id, waitOptions);
+    },
+    async checkAuth(callOptions: CallOptions = {}) {
+      try {
+        await read(adapter.buildAuthCheck(), callOptions.signal);
+      } catch (e) {
+        // Reaching "not found" means the key was accepted.
+        if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
+      }
+    },
+    async close() {
+      await ownTransport?.close();
+    },
+  };
+
+  function checkId(id: string): string {
+    const r = idSchema.safeParse(id);
+    if (!r.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(r.error), { provider, field: 'jobId' });
+    return r.data;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
+}

@@ -1,0 +1,152 @@
+import { ERROR_CODES, LipSyncError, isAbortError } from './errors';
+import type { PollHints } from './provider';
+import { abortError } from './time';
+import type { Clock, Delay, LipSyncJob } from './types';
+
+export interface WaitOptions {
+  /** Give up after this long (default 30 minutes). The error carries the job id and the last status. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called after every status request. */
+  onProgress?: (job: LipSyncJob, info: ProgressInfo) => void;
+  /** Poll at this fixed interval instead of the adaptive schedule. */
+  pollIntervalMs?: number;
+  /** Override the provider's poll hints. */
+  initialDelayMs?: number;
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+  /** Throw JOB_FAILED when the job fails (default true); with false the failed job is returned. */
+  throwOnFailure?: boolean;
+  /** Transient errors in a row tolerated while waiting (default 8). */
+  maxConsecutiveErrors?: number;
+}
+
+export interface ProgressInfo {
+  elapsedMs: number;
+  polls: number;
+  /** Milliseconds until the next status request, when there will be one. */
+  nextPollInMs?: number;
+}
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+
+interface Sample {
+  at: number;
+  progress: number;
+}
+
+/**
+ * The adaptive schedule, pure so it can be checked on a virtual clock.
+ * - Without progress figures the gap grows with the time already waited (a job that has run for 10 minutes
+ *   will not finish in the next 2 seconds), bounded by the provider's min/max interval.
+ * - With progress figures it extrapolates the finish time from the rate of progress and sleeps until just
+ *   before it, then polls at the minimum interval.
+ */
+export function nextPollDelay(hints: PollHints, elapsedMs: number, samples: readonly Sample[]): number {
+  const clamp = (ms: number) => Math.min(hints.maxIntervalMs, Math.max(hints.minIntervalMs, Math.round(ms)));
+  const first = samples.find((s) => s.progress > 0);
+  const last = samples[samples.length - 1];
+  if (first && last && last.progress > first.progress && last.at > first.at && last.progress < 100) {
+    const rate = (last.progress - first.progress) / (last.at - first.at);
+    const remaining = (100 - last.progress) / rate;
+    return clamp(remaining * 0.85);
+  }
+  return clamp(elapsedMs * 0.12);
+}
+
+export interface WaitDeps {
+  clock: Clock;
+  delay: Delay;
+  hints: PollHints;
+  getJob: (id: string, signal?: AbortSignal) => Promise<LipSyncJob>;
+}
+
+export async function waitForJob(deps: WaitDeps, id: string, options: WaitOptions = {}): Promise<LipSyncJob> {
+  const { clock, delay, getJob } = deps;
+  const hints: PollHints = {
+    initialDelayMs: options.initialDelayMs ?? options.pollIntervalMs ?? deps.hints.initialDelayMs,
+    minIntervalMs: options.pollIntervalMs ?? options.minIntervalMs ?? deps.hints.minIntervalMs,
+    maxIntervalMs: options.pollIntervalMs ?? options.maxIntervalMs ?? deps.hints.maxIntervalMs,
+  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const maxErrors = options.maxConsecutiveErrors ?? 8;
+  const started = clock.now();
+  const deadline = started + timeoutMs;
+  const samples: Sample[] = [];
+  let last: LipSyncJob | undefined;
+  let polls = 0;
+  let errorsInRow = 0;
+  let wait = hints.initialDelayMs;
+
+  for (;;) {
+    const now = clock.now();
+    const sleep = Math.min(wait, Math.max(0, deadline - now));
+    try {
+      await delay(sleep, options.signal);
+    } catch (e) {
+      if (isAbortError(e) || options.signal?.aborted) throw cancelled(id, last, options.signal);
+      throw e;
+    }
+    let job: LipSyncJob;
+    try {
+      polls++;
+      job = await getJob(id, options.signal);
+      errorsInRow = 0;
+    } catch (e) {
+      if (options.signal?.aborted || isAbortError(e)) throw cancelled(id, last, options.signal);
+      const err = LipSyncError.is(e) ? e.withJobId(id) : e;
+      const transient = LipSyncError.is(err) && err.retryable;
+      errorsInRow++;
+      if (!transient || errorsInRow > maxErrors) throw err;
+      if (clock.now() >= deadline) throw timedOut(id, last, timeoutMs, err);
+      wait = Math.max(hints.minIntervalMs, (err as LipSyncError).retryAfterMs ?? 0) * Math.min(8, 2 ** (errorsInRow - 1));
+      wait = Math.min(wait, Math.max(hints.maxIntervalMs, (err as LipSyncError).retryAfterMs ?? 0));
+      continue;
+    }
+    last = job;
+    const at = clock.now();
+    if (typeof job.progress === 'number') samples.push({ at, progress: job.progress });
+    if (samples.length > 8) samples.splice(1, samples.length - 8);
+    const terminal = job.status === 'completed' || job.status === 'failed';
+    wait = terminal ? 0 : nextPollDelay(hints, at - started, samples);
+    options.onProgress?.(job, { elapsedMs: at - started, polls, nextPollInMs: terminal ? undefined : wait });
+    if (job.status === 'completed') return job;
+    if (job.status === 'failed') {
+      if (options.throwOnFailure === false) return job;
+      throw new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${job.error?.message ?? 'no reason given'}`, {
+        provider: job.provider,
+        providerCode: job.error?.code,
+        jobId: id,
+        lastStatus: 'failed',
+        job,
+      });
+    }
+    if (at >= deadline) throw timedOut(id, job, timeoutMs);
+  }
+}
+
+function cancelled(id: string, last: LipSyncJob | undefined, signal?: AbortSignal): LipSyncError {
+  const base = abortError(signal, 'Waiting for the job');
+  return new LipSyncError(ERROR_CODES.ABORTED, `${base.reason}; the job itself keeps running at the provider`, {
+    provider: last?.provider,
+    jobId: id,
+    lastStatus: last?.status,
+    job: last,
+  });
+}
+
+function timedOut(id: string, last: LipSyncJob | undefined, timeoutMs: number, cause?: unknown): LipSyncError {
+  const seen = last ? `its last status was "${last.status}"` : 'no status was received';
+  return new LipSyncError(
+    ERROR_CODES.TIMEOUT,
+    `Gave up waiting after ${formatDuration(timeoutMs)}; ${seen}. The job was not cancelled: check it later with its id`,
+    { provider: last?.provider, jobId: id, lastStatus: last?.status, job: last, retryable: true, cause },
+  );
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+}
