@@ -1,0 +1,67 @@
+// The whole test suite, as the README and .ci/run call it: build, then every vitest lane, then one summary line.
+//   lane "node20": every test under test/ on this machine's Node (Node-RED 4, n8n engine 2.8, n8n CLI e2e).
+//   further lanes come from scripts/lanes/*.mjs (e.g. Node-RED 5 on Node 24); each exports
+//   { name, available(): boolean|string, command(): {cmd, args, env} } and is skipped, loudly, when unavailable
+//   outside CI. In CI (CI=true) an unavailable lane is a failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, '.ci', 'results');
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const onlyArgs = process.argv.slice(2);
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+if (run(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+const lanes = [
+  {
+    name: 'node20',
+    available: () => true,
+    command: () => ({ cmd: process.execPath, args: [vitest, 'run', ...onlyArgs], env: {} }),
+  },
+];
+const laneDir = join(root, 'scripts/lanes');
+if (existsSync(laneDir) && onlyArgs.length === 0) {
+  for (const f of readdirSync(laneDir).filter((f) => f.endsWith('.mjs')).sort()) {
+    lanes.push((await import(pathToFileURL(join(laneDir, f)).href)).default);
+  }
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const lane of lanes) {
+  const ok = lane.available();
+  if (ok !== true) {
+    console.log(`\n[lane ${lane.name}] not available: ${ok}`);
+    if (inCi) failed++;
+    continue;
+  }
+  const json = join(outDir, `${lane.name}.json`);
+  const { cmd, args, env } = lane.command();
+  console.log(`\n[lane ${lane.name}] ${cmd} ${args.join(' ')}`);
+  const code = run(cmd, [...args, '--reporter=default', '--reporter=json', `--outputFile=${json}`], env);
+  if (!existsSync(json)) {
+    console.log(`[lane ${lane.name}] produced no results (exit ${code})`);
+    failed++;
+    continue;
+  }
+  const r = JSON.parse(readFileSync(json, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
+  skipped += r.numPendingTests + r.numTodoTests;
+  console.log(`[lane ${lane.name}] ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+}
+
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
