@@ -1,3 +1,11 @@
 /** Public entry: the provider core, the provider registry and the sandbox. */
 export * from './core';
 export { adapters, getAdapter } from './providers';
+export {
+  verifyAkoolCallback,
+  encryptAkoolCallback,
+  akoolSignature,
+  ReplayGuard,
+  type AkoolCallbackBody,
+  type AkoolCallbackSecrets,
+} from './providers/akool/webhook';
