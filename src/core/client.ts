@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, providerName } from './errors';
 import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send } from './http';
 import { type AccountLimiters, RateLimiter } from './limiter';
-import type { CreateInput, ListQuery, ParsedResponse, ProviderAdapter, RateLimit, RequestSpec } from './provider';
+import { type BinaryMedia, checkMedia, extensionFor } from './media';
+import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
+import { type S3StorageConfig, uploadToS3 } from './storage';
 import { realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
 import { createUndiciTransport } from './undici-transport';
@@ -30,6 +32,11 @@ export interface LipSyncClientOptions {
   userAgent?: string;
   /** Source of client-side ids (Chamelaion reference ids). */
   newId?: () => string;
+  /**
+   * Where media given as bytes goes when the provider has no upload of its own (Fish Audio, Akool; Chamelaion
+   * when only one of the two inputs is a file): an S3-compatible bucket, handed to the provider as a presigned URL.
+   */
+  storage?: S3StorageConfig;
 }
 
 export interface CallOptions {
@@ -78,7 +85,16 @@ const mediaUrl = (field: string) =>
     .min(1, `${field} is empty: give a public http(s) URL of the media file`)
     .refine((v) => /^https?:\/\/[^\s]+$/i.test(v), `${field} must be an http(s) URL the provider can download`);
 
-const baseInputSchema = z.object({ videoUrl: mediaUrl('videoUrl'), audioUrl: mediaUrl('audioUrl') });
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+const binarySchema = (field: string) =>
+  z.object(
+    {
+      data: z.custom<Uint8Array>(isBytes, `${field}.data must be the file's bytes (a Buffer)`),
+      filename: z.string().optional(),
+      contentType: z.string().optional(),
+    },
+    { error: `${field} must be { data: Buffer, filename?, contentType? }` },
+  );
 
 const listQuerySchema = z.strictObject({
   page: z.number().int().min(1).optional(),
@@ -139,22 +155,80 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
 
   function validateInput(input: CreateInput) {
     if (typeof input !== 'object' || input === null) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'createJob needs an object with videoUrl and audioUrl', { provider });
-    const { videoUrl, audioUrl, ...rest } = input;
-    const base = baseInputSchema.safeParse({ videoUrl, audioUrl });
-    if (!base.success) throw invalid(base.error);
+    const { videoUrl, audioUrl, video, audio, ...rest } = input;
+    const out: CreateInput = {};
+    for (const [role, url, bytes] of [['video', videoUrl, video], ['audio', audioUrl, audio]] as const) {
+      const urlField = `${role}Url`;
+      const hasUrl = url !== undefined && url !== null && url !== '';
+      if (hasUrl && bytes !== undefined) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `Give either ${urlField} or ${role} (the file's bytes), not both`, { provider, field: urlField });
+      if (bytes !== undefined) {
+        const r = binarySchema(role).safeParse(bytes);
+        if (!r.success) throw invalid(r.error, role);
+        out[role] = r.data as BinaryMedia;
+      } else {
+        const r = mediaUrl(urlField).safeParse(url);
+        if (!r.success) throw invalid(r.error, urlField);
+        out[urlField] = r.data;
+      }
+    }
     const extra = adapter.optionsSchema.safeParse(stripUndefined(rest));
     if (!extra.success) throw invalid(extra.error);
-    return { ...base.data, ...(extra.data as Record<string, unknown>) } as CreateInput;
+    return { ...out, ...(extra.data as Record<string, unknown>) } as CreateInput;
   }
 
-  function invalid(error: z.ZodError) {
-    return new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(error, name), { provider, field: String(error.issues[0]?.path[0] ?? '') });
+  function invalid(error: z.ZodError, field?: string) {
+    return new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(error, name), { provider, field: field ?? String(error.issues[0]?.path[0] ?? '') });
+  }
+
+  const uploadContext: UploadContext = {
+    send: (spec) => send(ctx, spec, 'upload'),
+    async put(url, data, contentType) {
+      const res = await ctx.transport({
+        method: 'PUT',
+        url,
+        headers: { 'content-type': contentType },
+        body: data,
+        connectTimeoutMs: ctx.connectTimeoutMs,
+        readTimeoutMs: Math.max(ctx.readTimeoutMs, 120_000),
+      }).catch((e) => {
+        throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, `Uploading the media failed: ${(e as Error).message}`, { provider, retryable: true });
+      });
+      if (res.status >= 300) throw new LipSyncError(ERROR_CODES.PROVIDER_ERROR, `Uploading the media was refused (HTTP ${res.status})`, { provider, httpStatus: res.status });
+    },
+  };
+
+  /** Turns media bytes into what the provider can read; returns the create request to send. */
+  async function buildCreateRequest(input: CreateInput, signal?: AbortSignal): Promise<{ spec: RequestSpec; resolved: CreateInput }> {
+    const files: PreparedMedia[] = [];
+    for (const role of ['video', 'audio'] as const) {
+      const media = input[role];
+      if (!media) continue;
+      const info = checkMedia(media, role, adapter.mediaLimits?.[role], provider, name);
+      files.push({ role, data: media.data, info, filename: media.filename || `${role}.${extensionFor(info)}` });
+    }
+    if (files.length === 0) return { spec: adapter.buildCreate(input), resolved: input };
+    if (files.length === 2 && adapter.buildCreateWithMedia) return { spec: adapter.buildCreateWithMedia(input, files[0]!, files[1]!), resolved: input };
+    const withUrls: CreateInput = { ...input, video: undefined, audio: undefined };
+    for (const file of files) {
+      let url: string;
+      if (adapter.uploadMedia) url = await adapter.uploadMedia(file, uploadContext);
+      else if (options.storage) {
+        url = (await uploadToS3(options.storage, { data: file.data, contentType: file.info.contentType, extension: extensionFor(file.info) }, { transport: ctx.transport, signal })).url;
+      } else {
+        const why = adapter.buildCreateWithMedia ? `${name} takes uploaded files only when both video and audio are files` : `${name} takes media only as URLs`;
+        throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `${file.role}: ${why}; give a URL, or configure S3-compatible storage so the bytes can be uploaded`, { provider, field: file.role });
+      }
+      withUrls[`${file.role}Url`] = url;
+    }
+    return { spec: adapter.buildCreate(withUrls), resolved: withUrls };
   }
 
   async function createJob(input: CreateInput, callOptions: CallOptions = {}): Promise<LipSyncJob> {
     let prepared = validateInput(input);
     if (adapter.prepareCreate) prepared = adapter.prepareCreate(prepared, newId);
-    const spec = adapter.buildCreate(prepared);
+    const built = await buildCreateRequest(prepared, callOptions.signal);
+    const spec = built.spec;
+    prepared = built.resolved;
     const sentAt = clock.now();
     try {
       const res = await send(ctx, spec, 'create', { signal: callOptions.signal });

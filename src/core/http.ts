@@ -30,7 +30,8 @@ export interface HttpContext {
   userAgent: string;
 }
 
-export type RequestKind = 'read' | 'create';
+/** read: retried; create: never re-sent once it may have arrived; upload: limited like a create, retried like a read. */
+export type RequestKind = 'read' | 'create' | 'upload';
 
 /**
  * Marks an error raised by a create whose request may have reached the provider: the job may exist.
@@ -79,7 +80,7 @@ export async function send(
     headers['content-type'] = 'application/json';
     body = JSON.stringify(spec.json);
   }
-  const limiter = kind === 'create' ? ctx.limiters.create : ctx.limiters.read;
+  const limiter = kind === 'read' ? ctx.limiters.read : ctx.limiters.create;
   const fail = (reason: string, extra: Partial<ConstructorParameters<typeof LipSyncError>[2]> & { code: LipSyncError['code'] }) =>
     new LipSyncError(extra.code, redact(reason, secrets), { provider: adapter.id, jobId: options.jobId, ...extra });
 
@@ -129,7 +130,7 @@ export async function send(
     const canRetry =
       attempt < ctx.retry.maxRetries &&
       error.retryable &&
-      (kind === 'read' || error.code === ERROR_CODES.RATE_LIMITED || error.code === ERROR_CODES.NETWORK_ERROR);
+      (kind !== 'create' || error.code === ERROR_CODES.RATE_LIMITED || error.code === ERROR_CODES.NETWORK_ERROR);
     if (!canRetry) throw error;
     if (retryAfterMs !== undefined && retryAfterMs > ctx.retry.maxRetryAfterMs) throw error;
     const backoff = Math.min(ctx.retry.maxDelayMs, ctx.retry.baseDelayMs * 2 ** attempt);

@@ -28,6 +28,8 @@ export interface MediaLimits {
   maxDurationSeconds?: number;
   maxFps?: number;
   containers?: MediaInfo['container'][];
+  /** The video must carry a sound track (Akool 1203). */
+  requireAudioTrack?: boolean;
 }
 
 const EXT: Record<MediaInfo['container'], string> = {
@@ -162,5 +164,6 @@ export function checkMedia(media: BinaryMedia, role: 'video' | 'audio', limits: 
     throw fail(`${Math.round(info.durationSeconds * 10) / 10} s is longer than ${providerLabel}'s limit of ${limits.maxDurationSeconds} s`);
   }
   if (limits.maxFps && info.fps && info.fps > limits.maxFps) throw fail(`${info.fps} fps is over ${providerLabel}'s limit of ${limits.maxFps} fps`);
+  if (limits.requireAudioTrack && info.hasAudioTrack === false) throw fail(`${providerLabel} needs a video that has a sound track; this one has none`);
   return info;
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { LipSyncErrorCode } from './errors';
+import type { BinaryMedia, MediaInfo, MediaLimits } from './media';
 import type { HttpMethod, JobStatus, LipSyncJob, ListJobsResult, MultipartPart, ProviderId } from './types';
 
 /** A request as an adapter describes it: path relative to the base URL, JSON body or multipart. */
@@ -45,9 +46,28 @@ export interface PollHints {
 }
 
 export interface CreateInput {
-  videoUrl: string;
-  audioUrl: string;
+  /** Public http(s) URL of the source video; or give the bytes as `video`. */
+  videoUrl?: string;
+  /** Public http(s) URL of the audio; or give the bytes as `audio`. */
+  audioUrl?: string;
+  video?: BinaryMedia;
+  audio?: BinaryMedia;
   [option: string]: unknown;
+}
+
+/** Media bytes after inspection, ready to upload. */
+export interface PreparedMedia {
+  role: 'video' | 'audio';
+  data: Uint8Array;
+  filename: string;
+  info: MediaInfo;
+}
+
+export interface UploadContext {
+  /** A request to the provider API, rate-limited like a create, retried like a read (no job is made). */
+  send(spec: RequestSpec): Promise<ParsedResponse>;
+  /** A plain PUT of bytes to a presigned URL (no API key). */
+  put(url: string, data: Uint8Array, contentType: string): Promise<void>;
 }
 
 export interface ListQuery {
@@ -96,6 +116,13 @@ export interface ProviderAdapter<Options extends Record<string, unknown> = Recor
    * Providers without a way to look a create up leave this out.
    */
   recoverCreate?(input: CreateInput & Options, ctx: RecoveryContext): Promise<LipSyncJob | null>;
+
+  /** Media limits the provider documents; bytes that break them are refused before any upload. */
+  mediaLimits?: { video?: MediaLimits; audio?: MediaLimits };
+  /** The provider's own upload: returns a URL the provider can read (JoggAI asset upload). */
+  uploadMedia?(media: PreparedMedia, ctx: UploadContext): Promise<string>;
+  /** A create that carries both files itself (Chamelaion generate-with-media). */
+  buildCreateWithMedia?(input: CreateInput & Options, video: PreparedMedia, audio: PreparedMedia): RequestSpec;
 
   buildGet(id: string): RequestSpec;
   parseGet(res: ParsedResponse, id: string): LipSyncJob;

@@ -92,6 +92,9 @@ export const akool: ProviderAdapter<{ webhookUrl?: string }> = {
   }),
   parseCreate: (res) => toJob(parseBody(envelope, res, 'akool', 'create').data, res.json),
 
+  // Seed 002 error table: 1204 longer than 60 s, 1207 over 300 MB, 1210 over 60 fps; 1203 video needs sound.
+  mediaLimits: { video: { maxBytes: 300 * 1024 * 1024, maxDurationSeconds: 60, maxFps: 60, requireAudioTrack: true } },
+
   buildGet: (id) => ({ method: 'GET', path: '/api/open/v3/content/video/infobymodelid', query: { video_model_id: id } }),
   parseGet: (res, id) => toJob(parseBody(envelope, res, 'akool', 'video info', id).data, res.json),
 

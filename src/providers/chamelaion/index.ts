@@ -72,6 +72,18 @@ export const chamelaion: ProviderAdapter<ChamelaionOptions> = {
       ...(input.disableActiveSpeakerDetection === undefined ? {} : { disable_active_speaker_detection: input.disableActiveSpeakerDetection }),
     },
   }),
+  // "MP4 video and WAV/MP3 audio, via URL or direct upload" (docs.chamelaion.com).
+  mediaLimits: { video: { containers: ['mp4'] }, audio: { containers: ['wav', 'mp3'] } },
+  buildCreateWithMedia: (input, video, audio) => ({
+    method: 'POST',
+    path: '/v1/lipsync/generate-with-media',
+    multipart: [
+      { name: 'video', value: video.data, filename: video.filename, contentType: video.info.contentType },
+      { name: 'audio', value: audio.data, filename: audio.filename, contentType: audio.info.contentType },
+      ...(input.referenceId ? [{ name: 'reference_id', value: input.referenceId }] : []),
+      ...(input.disableActiveSpeakerDetection === undefined ? [] : [{ name: 'disable_active_speaker_detection', value: String(input.disableActiveSpeakerDetection) }]),
+    ],
+  }),
   parseCreate(res, input) {
     const body = parseBody(created, res, 'chamelaion', 'generate');
     // "success" here means "accepted"; the job itself starts queued.

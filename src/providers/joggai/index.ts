@@ -53,6 +53,8 @@ function toJob(t: Task, raw: unknown): LipSyncJob {
   };
 }
 
+const uploadEnvelope = z.looseObject({ code: z.number(), data: z.looseObject({ sign_url: z.string(), asset_url: z.string() }) });
+
 type JoggOptions = { playbackType?: (typeof PLAYBACK_TYPES)[number] };
 
 const lookup = (q: { videoUrl?: string; audioUrl?: string; playbackType?: string }) => ({
@@ -89,6 +91,22 @@ export const joggai: ProviderAdapter<JoggOptions> = {
       if (LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND) return null;
       throw e;
     }
+  },
+
+  // UploadMedia.mdx: video MP4/WebM/MOV up to 100 MB and 5 min; audio MP3/WAV/M4A up to 20 MB and 10 min.
+  mediaLimits: {
+    video: { maxBytes: 100 * 1024 * 1024, maxDurationSeconds: 300, containers: ['mp4', 'webm', 'mov'] },
+    audio: { maxBytes: 20 * 1024 * 1024, maxDurationSeconds: 600, containers: ['mp3', 'wav', 'm4a'] },
+  },
+  async uploadMedia(media, ctx) {
+    const res = await ctx.send({
+      method: 'POST',
+      path: '/v2/upload/asset',
+      json: { filename: media.filename, content_type: media.info.contentType, file_size: media.data.byteLength },
+    });
+    const body = parseBody(uploadEnvelope, res, 'joggai', 'upload');
+    await ctx.put(body.data.sign_url, media.data, media.info.contentType);
+    return body.data.asset_url;
   },
 
   buildGet: (id) => ({ method: 'GET', path: `/v2/lip_sync_video/${encodeURIComponent(id)}` }),
