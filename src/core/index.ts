@@ -7,3 +7,6 @@ export { VirtualClock, realDelay, systemClock } from './time';
 export { createUndiciTransport, classifyNetworkError, type UndiciTransport } from './undici-transport';
 export { DEFAULT_RETRY, maybeCreated, type RetryPolicy } from './http';
 export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } from './provider';
+export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
+export { uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
+export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';
