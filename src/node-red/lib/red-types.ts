@@ -1,0 +1,68 @@
+/**
+ * The few parts of the Node-RED runtime API these nodes use, typed locally (no @types/node-red dependency).
+ * Checked against node-red 4.1 and 5.0.
+ */
+import type { LipSyncClient, ProviderId } from '../../core';
+
+export type NodeMessage = Record<string, unknown> & { _msgid?: string };
+export type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
+export type DoneFn = (err?: Error) => void;
+
+export interface NodeStatus {
+  fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+  shape?: 'ring' | 'dot';
+  text?: string;
+}
+
+export interface ContextStore {
+  get(key: string, store: string | undefined, cb: (err: Error | null | undefined, value?: unknown) => void): void;
+  set(key: string, value: unknown, store: string | undefined, cb: (err?: Error | null) => void): void;
+}
+
+export interface RedNode {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+  /** The id in the flow for a node inside a subflow instance (whose runtime id is generated). */
+  _alias?: string;
+  credentials?: Record<string, string | undefined>;
+  on(event: 'input', cb: (msg: NodeMessage, send: SendFn, done: DoneFn) => void): void;
+  on(event: 'close', cb: (removed: boolean, done: () => void) => void): void;
+  send(msg: NodeMessage | (NodeMessage | null)[]): void;
+  status(status: NodeStatus): void;
+  error(err: unknown, msg?: NodeMessage): void;
+  warn(text: unknown): void;
+  log(text: unknown): void;
+  context(): ContextStore;
+}
+
+export interface NodeDef {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+}
+
+export interface NodeAPI {
+  nodes: {
+    createNode(node: object, def: NodeDef): void;
+    registerType(type: string, ctor: (this: never, def: never) => void, opts?: Record<string, unknown>): void;
+    getNode(id: string): unknown;
+  };
+  util: {
+    evaluateNodeProperty(value: string, type: string, node: RedNode, msg: NodeMessage, cb: (err: Error | null, value?: unknown) => void): void;
+    generateId(): string;
+  };
+  settings: Record<string, unknown>;
+  events: { once(event: string, listener: (...args: unknown[]) => void): void };
+  version(): string;
+  _(key: string, substitutions?: Record<string, unknown>): string;
+}
+
+/** What the account config node offers to the job nodes. */
+export interface AccountNode extends RedNode {
+  provider: ProviderId;
+  /** The one client of this account: one connection pool, one rate limiter for every node using it. */
+  getClient(): LipSyncClient;
+}

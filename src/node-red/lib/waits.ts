@@ -1,0 +1,296 @@
+import { ERROR_CODES, LipSyncError, type LipSyncJob } from '../../core';
+import { asError, persistable, withError, withJob } from './messages';
+import type { AccountNode, DoneFn, NodeMessage, NodeStatus, RedNode, SendFn } from './red-types';
+import { type Outcome, type Translate, outcomeStatus, waitsStatus } from './status';
+
+/** Context key holding the waits in flight, so they survive a redeploy or a Node-RED restart. */
+export const PENDING_KEY = 'lipsyncPendingWaits';
+
+export interface WaitSettings {
+  timeoutMs: number;
+  /** Fixed poll interval; undefined = the provider's adaptive schedule. */
+  pollIntervalMs?: number;
+  /** Context store for pending waits ('' or undefined = the default store). */
+  store?: string;
+}
+
+/** What is saved per wait: enough to resume it after a restart and hand the flow its message back. */
+interface SavedWait {
+  jobId: string;
+  startedAt: number;
+  msg: NodeMessage;
+}
+
+interface LiveWait {
+  key: string;
+  saved: SavedWait;
+  msg: NodeMessage;
+  controller: AbortController;
+  job?: LipSyncJob;
+  resumed: boolean;
+  cancelled: boolean;
+  settled?: Promise<void>;
+}
+
+/**
+ * Waits handed from a closing node to its next instance in this process. Node-RED deletes a node's context when
+ * it stops unless a context store is configured, so a redeploy alone would lose them otherwise; the context store
+ * still carries them across a restart when it is persistent.
+ */
+const handover = new Map<string, Record<string, SavedWait>>();
+
+/** Aborted waits settle at once; this only bounds a close if something hangs (Node-RED allows 15 s). */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * The waits one node runs: polling through the account's shared client, status line, msg.cancel, the close
+ * handler, and the copy kept in the node's context. Outputs: [completed, failed / timed out / cancelled].
+ */
+export class Waits {
+  private readonly live = new Map<string, LiveWait>();
+  private saved: Record<string, SavedWait> = {};
+  private chain: Promise<void>;
+  private closing = false;
+  private ticker?: NodeJS.Timeout;
+  private resting?: NodeStatus;
+  private shown?: string;
+
+  constructor(
+    private readonly node: RedNode,
+    private readonly settings: WaitSettings,
+    private readonly account: () => AccountNode,
+    private readonly t: Translate,
+    private readonly newKey: () => string,
+    /**
+     * Calls back once every node of the deploy exists (Node-RED creates nodes one by one, asynchronously): waits
+     * resumed from the context are started only then, so their status and messages reach nodes created after this one.
+     */
+    private readonly onFlowsStarted: (fn: () => void) => void,
+    /** Extra leading status parts (the create node shows creates in flight). */
+    private readonly leading: () => string[] = () => [],
+  ) {
+    this.chain = this.resume();
+  }
+
+  /** Waits for `jobId` and routes `msg` when the job ends. */
+  start(jobId: string, msg: NodeMessage, send: SendFn, done: DoneFn): void {
+    if (this.closing) {
+      done();
+      return;
+    }
+    const saved: SavedWait = { jobId, startedAt: Date.now(), msg: persistable(msg) };
+    const key = this.newKey();
+    this.saved[key] = saved;
+    this.persist();
+    this.run({ key, saved, msg, controller: new AbortController(), resumed: false, cancelled: false }, send, done);
+  }
+
+  /** Stops waiting for one job id, or for every job when `jobId` is undefined. Returns how many stopped. */
+  cancel(jobId?: string): number {
+    let n = 0;
+    for (const w of this.live.values()) {
+      if (jobId !== undefined && w.saved.jobId !== jobId) continue;
+      w.cancelled = true;
+      w.controller.abort(new Error(this.t('lipsync.errors.cancelled')));
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Close handler: aborts every wait at once. On a redeploy that keeps the node, or a shutdown, the pending
+   * waits stay in the context store and the next instance resumes them; a removed node forgets them.
+   */
+  async close(removed: boolean): Promise<void> {
+    this.closing = true;
+    this.stopTicker();
+    for (const w of this.live.values()) w.controller.abort(new Error(this.t('lipsync.errors.closed')));
+    const settled = Promise.all([...this.live.values()].map((w) => w.settled));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (removed) this.saved = {};
+    if (Object.keys(this.saved).length) handover.set(this.handoverKey(), { ...this.saved });
+    else handover.delete(this.handoverKey());
+    this.persist();
+    await this.chain;
+    this.node.status({});
+  }
+
+  /** Sets the status shown once nothing is in flight, and shows it if that is now. */
+  rest(status: NodeStatus): void {
+    this.resting = status;
+    this.render();
+  }
+
+  /** Re-renders the status line (also called by the node when its own leading parts change). */
+  render(): void {
+    if (this.closing) return;
+    const lead = this.leading();
+    if (this.live.size === 0 && lead.length === 0) {
+      this.stopTicker();
+      this.show(this.resting ?? {});
+      return;
+    }
+    const views = [...this.live.values()].map((w) => ({ job: w.job, startedAt: w.saved.startedAt, resumed: w.resumed }));
+    this.show(waitsStatus(this.t, views, Date.now(), lead));
+    if (!this.ticker && this.live.size > 0) {
+      this.ticker = setInterval(() => this.render(), 1000);
+      this.ticker.unref();
+    }
+  }
+
+  /** Sends a status only when it changed: the editor gets one update per change, not one per poll and tick. */
+  private show(status: NodeStatus): void {
+    const key = JSON.stringify(status);
+    if (key === this.shown) return;
+    this.shown = key;
+    this.node.status(status);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  private run(w: LiveWait, send: SendFn, done: DoneFn): void {
+    this.live.set(w.key, w);
+    this.render();
+    w.settled = this.wait(w)
+      .then(
+        (job) => this.finish(w, 'completed', job, undefined, send, done),
+        (error: unknown) => this.fail(w, error, send, done),
+      )
+      .catch((e: unknown) => this.node.error(e, w.msg));
+  }
+
+  private async wait(w: LiveWait): Promise<LipSyncJob> {
+    const given = w.msg.payload as Partial<LipSyncJob> | undefined;
+    const account = this.account();
+    // A job that already ended (e.g. straight from a job status node) needs no polling.
+    if (given && given.id === w.saved.jobId && given.provider === account.provider && (given.status === 'completed' || given.status === 'failed')) {
+      w.job = given as LipSyncJob;
+      if (given.status === 'completed') return w.job;
+      throw new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${given.error?.message ?? 'no reason given'}`, {
+        provider: given.provider,
+        providerCode: given.error?.code,
+        jobId: given.id,
+        lastStatus: 'failed',
+        job: w.job,
+      });
+    }
+    const client = account.getClient();
+    const remaining = Math.max(0, w.saved.startedAt + this.settings.timeoutMs - Date.now());
+    return client.waitForJob(w.saved.jobId, {
+      timeoutMs: remaining,
+      pollIntervalMs: this.settings.pollIntervalMs,
+      // After a restart, look at once: the job may have finished while Node-RED was down.
+      initialDelayMs: w.resumed ? 0 : undefined,
+      signal: w.controller.signal,
+      onProgress: (job) => {
+        w.job = job;
+        // A finished job is shown by finish(), with its outcome colour.
+        if (job.status !== 'completed' && job.status !== 'failed') this.render();
+      },
+    });
+  }
+
+  private fail(w: LiveWait, error: unknown, send: SendFn, done: DoneFn): void {
+    if (this.closing) return this.leaveForNextInstance(w, done);
+    const code = LipSyncError.is(error) ? error.code : undefined;
+    const job = LipSyncError.is(error) ? (error.job ?? w.job) : w.job;
+    if (code === ERROR_CODES.JOB_FAILED) return this.finish(w, 'failed', job, error, send, done);
+    if (code === ERROR_CODES.TIMEOUT) return this.finish(w, 'timedOut', job, error, send, done);
+    if (code === ERROR_CODES.ABORTED) return this.finish(w, 'cancelled', job, error, send, done);
+    // Anything else (auth, not found, provider down past the retries) goes to Catch nodes via done(err).
+    this.forget(w);
+    withError(w.msg, error, w.saved.jobId);
+    this.resting = outcomeStatus(this.t, 'error');
+    this.render();
+    done(asError(error, w.saved.jobId));
+  }
+
+  private finish(w: LiveWait, outcome: Outcome, job: LipSyncJob | undefined, error: unknown, send: SendFn, done: DoneFn): void {
+    if (this.closing) return this.leaveForNextInstance(w, done);
+    this.forget(w);
+    if (job) withJob(w.msg, job);
+    else {
+      w.msg.payload = { id: w.saved.jobId, provider: this.provider() };
+      w.msg.jobId = w.saved.jobId;
+    }
+    if (error) withError(w.msg, error, w.saved.jobId);
+    this.resting = outcomeStatus(this.t, outcome, Date.now() - w.saved.startedAt);
+    this.render();
+    send(outcome === 'completed' ? [w.msg, null] : [null, w.msg]);
+    done();
+  }
+
+  /**
+   * The node is closing (redeploy, shutdown): whatever the wait saw last, it stays saved and unsent, so the
+   * next instance of this node resumes it and routes it exactly once.
+   */
+  private leaveForNextInstance(w: LiveWait, done: DoneFn): void {
+    this.live.delete(w.key);
+    done();
+  }
+
+  private forget(w: LiveWait): void {
+    this.live.delete(w.key);
+    delete this.saved[w.key];
+    this.persist();
+  }
+
+  private provider(): string | undefined {
+    try {
+      return this.account().provider;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Queues a write of the pending waits; writes are serialised and always carry the latest state. */
+  private persist(): void {
+    this.chain = this.chain.then(
+      () =>
+        new Promise<void>((resolve) => {
+          const value = Object.keys(this.saved).length ? { ...this.saved } : undefined;
+          this.node.context().set(PENDING_KEY, value, this.settings.store || undefined, (err) => {
+            if (err) this.node.warn(this.t('lipsync.errors.contextWrite', { error: err.message }));
+            resolve();
+          });
+        }),
+    );
+  }
+
+  private handoverKey(): string {
+    return `${this.node._alias ?? this.node.id}:${this.node.z ?? ''}`;
+  }
+
+  /** Takes over what a previous instance left (handed over in this process, or in the context store) and resumes it. */
+  private resume(): Promise<void> {
+    const handed = handover.get(this.handoverKey()) ?? {};
+    handover.delete(this.handoverKey());
+    return new Promise<void>((resolve) => {
+      this.node.context().get(PENDING_KEY, this.settings.store || undefined, (err, value) => {
+        if (err) this.node.warn(this.t('lipsync.errors.contextRead', { error: err.message }));
+        const found = { ...(value && typeof value === 'object' ? (value as Record<string, SavedWait>) : {}), ...handed };
+        const valid = Object.entries(found).filter(([, s]) => s && typeof s.jobId === 'string' && typeof s.startedAt === 'number');
+        for (const [key, saved] of valid) if (!this.saved[key]) this.saved[key] = saved;
+        resolve();
+        if (valid.length === 0) return;
+        this.onFlowsStarted(() => {
+          if (this.closing) return;
+          this.node.log(this.t('lipsync.log.resuming', { count: valid.length, ids: valid.map(([, s]) => s.jobId).join(', ') }));
+          for (const [key, saved] of valid) {
+            const msg: NodeMessage = { ...(saved.msg ?? {}), jobId: saved.jobId };
+            const send: SendFn = (m) => this.node.send(m);
+            const done: DoneFn = (e) => {
+              if (e) this.node.error(e, msg);
+            };
+            this.run({ key, saved, msg, controller: new AbortController(), resumed: true, cancelled: false }, send, done);
+          }
+        });
+      });
+    });
+  }
+}

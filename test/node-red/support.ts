@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Shared by the Node-RED tests. The Node-RED install comes from LIPSYNC_NODE_RED_DIR (a folder whose
+ * node_modules holds node-red and node-red-node-test-helper; the Node-RED 5 lane points it at .ci/extras/node-red5),
+ * defaulting to the repository root (node-red 4). Our nodes are always the BUILT ones in dist/.
+ */
+export const ROOT = resolve(__dirname, '../..');
+export const RED_DIR = process.env.LIPSYNC_NODE_RED_DIR ? resolve(process.env.LIPSYNC_NODE_RED_DIR) : ROOT;
+export const redRequire = createRequire(join(RED_DIR, 'package.json'));
+export const RED_PATH = redRequire.resolve('node-red');
+export const RED_VERSION: string = redRequire('node-red/package.json').version;
+
+const dist = (name: string) => {
+  const file = join(ROOT, 'dist/src/node-red', `${name}.js`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
+  return file;
+};
+const distRequire = createRequire(join(ROOT, 'package.json'));
+export const NODES = ['lipsync-account', 'lipsync-create', 'lipsync-status', 'lipsync-wait'].map((n) => distRequire(dist(n)));
+
+export const SANDBOX_KEY = 'sandbox-key';
+
+/** Resolves when `check` returns a truthy value, polling; rejects with `what` after `ms`. */
+export async function until<T>(check: () => T | Promise<T>, what: string, ms = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
