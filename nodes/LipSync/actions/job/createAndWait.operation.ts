@@ -1,0 +1,32 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { mediaFields, optionsCollection, providerCreateFields, waitTimeoutField } from '../common.descriptions';
+import { isJobOutcome, jobItem, outcomeItem, readCreateInput, readOptions, settle, waitOptions, type OperationContext } from '../../helpers/utils';
+
+const properties: INodeProperties[] = [...mediaFields, ...providerCreateFields, waitTimeoutField, optionsCollection('wait')];
+
+export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['createAndWait'] } }, properties);
+
+/**
+ * Creates one job and waits for it. The create is sent once: a timeout, a failed poll or a stop never sends it
+ * again, and every error after the create carries the job ID.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number, op: OperationContext): Promise<INodeExecutionData[]> {
+	const client = await op.client(itemIndex);
+	const input = await readCreateInput(this, op.provider, itemIndex);
+	const options = readOptions(this, itemIndex);
+	let jobId: string | undefined;
+	const wait = waitOptions(this, op, itemIndex, () => `job ${jobId ?? '(new)'}`);
+	const outcome = await settle(
+		client.createAndWait(input, {
+			...wait,
+			onCreated: (job) => {
+				jobId = job.id;
+				op.created(itemIndex, job.id);
+			},
+		}),
+	);
+	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options)];
+	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
+	throw outcome.error;
+}

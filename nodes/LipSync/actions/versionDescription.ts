@@ -1,0 +1,38 @@
+import type { INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { CREDENTIAL_TYPES, PROVIDERS, providerProperty } from './common.descriptions';
+import * as job from './job';
+
+/**
+ * Version 1 of the node: what it takes and does (parameters, credentials, connections). The node's identity
+ * (name, icon, subtitle) is in LipSync.node.ts, as n8n's versioned nodes split base and version descriptions.
+ */
+export const versionDescription = {
+	version: [1],
+	defaults: { name: 'Lip Sync' },
+	inputs: [NodeConnectionTypes.Main],
+	outputs: [NodeConnectionTypes.Main],
+	credentials: PROVIDERS.map((provider) => ({ name: CREDENTIAL_TYPES[provider], required: true, displayOptions: { show: { provider: [provider] } } })),
+	hints: [
+		{
+			message:
+				'Lip-sync jobs often take several minutes. "Create and Wait" holds this execution until the video is ready; for very long jobs use "Create", store the job ID, and "Wait" or "Get" later.',
+			type: 'info',
+			location: 'outputPane',
+			whenToDisplay: 'beforeExecution',
+			displayCondition: '={{ $parameter["operation"] === "createAndWait" }}',
+		},
+	],
+	properties: [
+		providerProperty,
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' }],
+			default: 'job',
+		},
+		...job.description,
+	],
+} satisfies Partial<INodeTypeDescription>;
