@@ -4,7 +4,7 @@
 //   { name, available(): boolean|string, command(): {cmd, args, env} } and is skipped, loudly, when unavailable
 //   outside CI. In CI (CI=true) an unavailable lane is a failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -16,6 +16,17 @@ const onlyArgs = process.argv.slice(2);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+// The extra runtimes (Node 24, Node-RED 5, the n8n CLIs, s3rver) install on the first run and are reused after
+// (scripts/setup-extras.sh is idempotent). LIPSYNC_SKIP_EXTRAS=1 skips the step; the lanes that need them then
+// say so and are skipped (outside CI) or fail (in CI).
+if (process.env.LIPSYNC_SKIP_EXTRAS !== '1' && run('bash', [join(root, 'scripts/setup-extras.sh')]) !== 0) {
+  if (inCi) {
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log('[test] installing the extra runtimes failed; the tests that need them are skipped');
+}
 
 if (run(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
   console.log('0 passed, 1 failed');
@@ -63,5 +74,7 @@ for (const lane of lanes) {
   console.log(`[lane ${lane.name}] ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 }
 
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+writeFileSync(join(outDir, 'summary.txt'), `${summary}\n`);
+console.log(summary);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
