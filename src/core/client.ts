@@ -24,6 +24,11 @@ export interface LipSyncClientOptions {
   random?: () => number;
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
+  /**
+   * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
+   * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
+   */
+  createAbortGraceMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Override the documented limits; `false` turns a limiter off. */
   rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
@@ -146,6 +151,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     retry: { ...DEFAULT_RETRY, ...options.retry },
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     readTimeoutMs: options.readTimeoutMs ?? 30_000,
+    createAbortGraceMs: options.createAbortGraceMs ?? 5_000,
     userAgent: options.userAgent ?? 'lipsync-kit',
   };
   const newId = options.newId ?? randomUUID;
@@ -236,6 +242,8 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     } catch (error) {
       if (!maybeCreated(error)) throw error;
       const err = error as LipSyncError;
+      // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent.
+      if (err.code === ERROR_CODES.ABORTED) throw err;
       if (!adapter.recoverCreate) {
         throw new LipSyncError(
           err.code,

@@ -1,4 +1,4 @@
-import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, redact } from './errors';
+import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact } from './errors';
 import type { AccountLimiters } from './limiter';
 import type { ParsedResponse, ProviderAdapter, ProviderFailure, RequestSpec } from './provider';
 import { abortError } from './time';
@@ -27,6 +27,8 @@ export interface HttpContext {
   retry: RetryPolicy;
   connectTimeoutMs: number;
   readTimeoutMs: number;
+  /** A cancel cuts off a create already on the wire only after this long (see LipSyncClientOptions). */
+  createAbortGraceMs: number;
   userAgent: string;
 }
 
@@ -90,6 +92,7 @@ export async function send(
     let error: LipSyncError;
     let retryAfterMs: number | undefined;
     let mayHaveCreated = false;
+    const wire = kind === 'create' ? deferAbort(options.signal, ctx) : { signal: options.signal, dispose() {} };
     try {
       const res = await ctx.transport({
         method: spec.method,
@@ -98,7 +101,7 @@ export async function send(
         body,
         connectTimeoutMs: ctx.connectTimeoutMs,
         readTimeoutMs: ctx.readTimeoutMs,
-        signal: options.signal,
+        signal: wire.signal,
       });
       const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body) };
       const failure = adapter.checkResponse(parsed) ?? unparsable(parsed);
@@ -116,11 +119,18 @@ export async function send(
       // body might have.
       mayHaveCreated = kind === 'create' && (res.status >= 500 || (res.status < 300 && failure.code === ERROR_CODES.PROVIDER_ERROR));
     } catch (e) {
-      if (isAbortError(e) || options.signal?.aborted) throw abortError(options.signal, 'The request');
+      if (isAbortError(e) || options.signal?.aborted) {
+        const aborted = abortError(options.signal, 'The request');
+        if (kind !== 'create') throw aborted;
+        const reason = `${aborted.reason} while the create request was on the wire, and ${providerName(adapter.id)} had not answered within ${Math.round(ctx.createAbortGraceMs / 1000)} s. It may have created the job, so look for it in your ${providerName(adapter.id)} account before creating it again`;
+        throw Object.defineProperty(new LipSyncError(ERROR_CODES.ABORTED, reason, { ...aborted.details(), provider: adapter.id, retryable: false }), MAYBE_CREATED, { value: true });
+      }
       if (LipSyncError.is(e)) throw e;
       const tf = e instanceof TransportFailure ? e : new TransportFailure(String((e as Error)?.message ?? e), 'other', true);
       error = fail(describeTransportFailure(tf, ctx), { code: ERROR_CODES.NETWORK_ERROR, retryable: true, cause: undefined });
       mayHaveCreated = kind === 'create' && tf.maybeSent;
+    } finally {
+      wire.dispose();
     }
 
     if (mayHaveCreated) {
@@ -178,4 +188,29 @@ function describeTransportFailure(tf: TransportFailure, ctx: HttpContext): strin
     default:
       return `Network error talking to ${new URL(ctx.baseUrl).host}: ${tf.message}`;
   }
+}
+
+/**
+ * The signal a create request is sent with: a cancel reaches it only after `ctx.createAbortGraceMs`, so a create
+ * that is already on the wire can still return the id of the job it made. `dispose` when the request is over.
+ */
+function deferAbort(signal: AbortSignal | undefined, ctx: HttpContext): { signal?: AbortSignal; dispose(): void } {
+  if (!signal) return { signal: undefined, dispose() {} };
+  const wire = new AbortController();
+  const over = new AbortController();
+  const onAbort = () => {
+    ctx.delay(ctx.createAbortGraceMs, over.signal).then(
+      () => wire.abort(signal.reason),
+      () => undefined,
+    );
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: wire.signal,
+    dispose() {
+      signal.removeEventListener('abort', onAbort);
+      over.abort();
+    },
+  };
 }

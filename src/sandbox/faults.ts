@@ -80,6 +80,9 @@ export class FaultPlan {
   }
 }
 
+/** How late a 'slow' fault answers. */
+const SLOW_MS = 1_000;
+
 const HTML_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
@@ -118,6 +121,9 @@ export function writeFault(kind: FaultKind, ctx: FaultContext): void {
       return send(res, { status: 200, raw: Buffer.from('{"success": true, "data": {"id": "4f1c", "status": '), headers: { 'content-type': 'application/json' } });
     case 'html':
       return send(res, { status: 502, raw: Buffer.from(HTML_502), headers: { 'content-type': 'text/html' } });
+    case 'slow':
+      setTimeout(() => send(res, ctx.real ?? ctx.serverError(500)), SLOW_MS).unref();
+      return;
     case 'truncated': {
       const full = ctx.real && !ctx.real.raw ? Buffer.from(JSON.stringify(ctx.real.body)) : Buffer.from('{"success": true, "code": 0, "data": {"id": "4f1c", "status": "processing"}}');
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length + 64) });

@@ -90,7 +90,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   function respond(res: ServerResponse, target: FaultTarget, wire: ProviderWire | undefined, produce: () => WireResponse, entry?: RecordedRequest): void {
     const fault = faults.take(target);
     if (fault && entry) entry.fault = fault.kind;
-    const real = !fault || fault.after ? produce() : undefined;
+    const real = !fault || fault.after || fault.kind === 'slow' ? produce() : undefined;
     if (!fault) return send(res, real!);
     writeFault(fault.kind, {
       res,

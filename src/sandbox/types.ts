@@ -3,7 +3,7 @@
 export const SANDBOX_PROVIDERS = ['fishaudio-open', 'fishaudio-v1', 'akool', 'chamelaion', 'joggai'] as const;
 export type ProviderId = (typeof SANDBOX_PROVIDERS)[number];
 
-export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'reset', 'stall', 'malformed-json', 'html', 'truncated'] as const;
+export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'reset', 'stall', 'malformed-json', 'html', 'truncated', 'slow'] as const;
 /**
  * - '500' | '502' | '503': that HTTP status with the provider's server-error body
  * - '429': HTTP 429 with the provider's rate-limit body, no Retry-After; '429-retry-after': the same with `Retry-After: 1`
@@ -12,6 +12,7 @@ export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'rese
  * - 'malformed-json': HTTP 200 with a body that is not valid JSON
  * - 'html': HTTP 502 with a proxy's HTML error page
  * - 'truncated': a Content-Length larger than the body, then the socket ends
+ * - 'slow': the request is processed (a create makes its job) and the real answer comes 1 s late
  */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

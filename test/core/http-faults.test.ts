@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLipSyncClient, type LipSyncClient, type ProviderId } from '../../src';
+import { createLipSyncClient, type LipSyncClient, type LipSyncError, type ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 
 /**
@@ -173,3 +173,46 @@ describe('a lost create response is recovered where the provider allows it', () 
     expect((await c.getJob(job.id)).id).toBe(job.id);
   });
 });
+
+describe('a cancel while the create is on the wire does not lose the job', () => {
+  it('the create answers within the grace: the job id comes back, then the wait ends as cancelled with that id', async () => {
+    const c = client('akool', { readTimeoutMs: 5_000 });
+    sandbox.injectFault({ kind: 'slow', method: 'POST' });
+    const controller = new AbortController();
+    let created: string | undefined;
+    const run = c.createAndWait(media(), { signal: controller.signal, onCreated: (j) => (created = j.id) });
+    await until(() => posts().length === 1);
+    controller.abort();
+    const error = await run.then(() => undefined, (e: unknown) => e as LipSyncError);
+    expect(error?.code).toBe('ABORTED');
+    expect(created).toBeTruthy();
+    expect(error?.jobId).toBe(created);
+    expect(sandbox.listJobs('akool').map((j) => j.id)).toContain(created);
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('no answer within the grace: ABORTED, not sent again, and the error says the job may exist', async () => {
+    const c = client('chamelaion', { readTimeoutMs: 5_000, createAbortGraceMs: 200 });
+    const jobsBefore = sandbox.listJobs('chamelaion').length;
+    sandbox.injectFault({ kind: 'stall', method: 'POST', after: true });
+    const controller = new AbortController();
+    const run = c.createJob(media(), { signal: controller.signal });
+    await until(() => posts().length === 1);
+    controller.abort();
+    const error = await run.then(() => undefined, (e: unknown) => e as LipSyncError);
+    expect(error?.code).toBe('ABORTED');
+    expect(error?.retryable).toBe(false);
+    expect(error?.message).toMatch(/may have created the job/);
+    // The job exists at the provider; the client neither re-sent the create nor looked it up after the cancel.
+    expect(sandbox.listJobs('chamelaion')).toHaveLength(jobsBefore + 1);
+    expect(sandbox.requests).toHaveLength(1);
+  });
+});
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
