@@ -75,6 +75,15 @@ describe('normalized job fields', () => {
       expect(job.resultUrl, field).toBe('https://r/o.mp4');
     }
   });
+
+  it('fishaudio-v1: a job that echoes its inputs never reports the source video as the result', () => {
+    const echo = { id: 'job_1', videoUrl: 'https://in/face.mp4', audioUrl: 'https://in/voice.wav' };
+    const parse = (data: object) => adapters['fishaudio-v1'].parseGet(res(200, { success: true, data }), 'job_1');
+    expect(parse({ ...echo, status: 'processing' }).resultUrl).toBeUndefined();
+    expect(parse({ ...echo, status: 'completed' }).resultUrl).toBeUndefined();
+    expect(parse({ ...echo, status: 'completed', resultUrl: 'https://r/o.mp4' }).resultUrl).toBe('https://r/o.mp4');
+    expect(parse({ id: 'job_1', status: 'processing', resultUrl: 'https://r/partial.mp4' }).resultUrl).toBeUndefined();
+  });
 });
 
 describe('error mapping: every documented code', () => {

@@ -52,7 +52,12 @@ function toJob(data: Record<string, unknown>, raw: unknown): LipSyncJob {
     status,
     providerStatus: firstString(data.status),
     progress: firstNumber(data.progress) ?? (status === 'completed' ? 100 : undefined),
-    resultUrl: firstString(data.resultUrl, data.result_url, data.outputUrl, data.output_url, data.videoUrl, data.url, result.url, result.videoUrl),
+    // Seed 001 names no result field. `videoUrl` is also the create's input field: a job that echoes its inputs
+    // (it carries `audioUrl` too) would otherwise report the source video as the result.
+    resultUrl:
+      status === 'completed'
+        ? firstString(data.resultUrl, data.result_url, data.outputUrl, data.output_url, data.audioUrl === undefined ? data.videoUrl : undefined, data.url, result.url, result.videoUrl)
+        : undefined,
     coverUrl: firstString(data.coverUrl, data.cover_url, data.thumbnailUrl),
     durationSeconds: firstNumber(data.durationSeconds, data.duration, result.durationSeconds),
     creditsUsed: firstNumber(data.creditsUsed, data.credits_used),
