@@ -115,9 +115,11 @@ export async function send(
         retryable: failure.retryable ?? defaultRetryable(failure.code, res.status),
         retryAfterMs,
       });
-      // A refused create (rate limit, auth, bad input, credits) made no job. A 5xx or an unreadable success
-      // body might have.
-      mayHaveCreated = kind === 'create' && (res.status >= 500 || (res.status < 300 && failure.code === ERROR_CODES.PROVIDER_ERROR));
+      // A refused create (rate limit, auth, bad input, credits, or any answer with the provider's own error code,
+      // e.g. Akool's HTTP 200 + 1201 "try again later") made no job. A 5xx or an unreadable success body might have.
+      mayHaveCreated =
+        kind === 'create' &&
+        (res.status >= 500 || (res.status < 300 && failure.code === ERROR_CODES.PROVIDER_ERROR && failure.providerCode === undefined));
     } catch (e) {
       if (isAbortError(e) || options.signal?.aborted) {
         const aborted = abortError(options.signal, 'The request');

@@ -88,8 +88,8 @@ const HTML_502 =
 
 export interface FaultContext {
   res: ServerResponse;
-  /** The provider's server-error answer for that HTTP status. */
-  serverError(status: number): WireResponse;
+  /** The provider's server-error answer for that HTTP status (undefined: the status the provider uses). */
+  serverError(status?: number): WireResponse;
   /** The provider's rate-limit answer; `retryAfterSec` undefined means no Retry-After hint. */
   rateLimited(retryAfterSec: number | undefined): WireResponse;
   /** The real answer (faults applied after processing), else undefined. */
@@ -121,6 +121,8 @@ export function writeFault(kind: FaultKind, ctx: FaultContext): void {
       return send(res, { status: 200, raw: Buffer.from('{"success": true, "data": {"id": "4f1c", "status": '), headers: { 'content-type': 'application/json' } });
     case 'html':
       return send(res, { status: 502, raw: Buffer.from(HTML_502), headers: { 'content-type': 'text/html' } });
+    case 'busy':
+      return send(res, ctx.serverError());
     case 'slow':
       setTimeout(() => send(res, ctx.real ?? ctx.serverError(500)), SLOW_MS).unref();
       return;

@@ -96,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res,
       real,
       stall,
-      serverError: (status) => (wire ? wire.error('server-error', { status }) : json(status, { error: 'Internal Server Error' })),
+      serverError: (status) => (wire ? wire.error('server-error', { status }) : json(status ?? 500, { error: 'Internal Server Error' })),
       rateLimited: (retryAfterSec) => {
         const answer = wire ? wire.error('rate-limited', { retryAfterSec }) : json(429, { error: 'Too Many Requests' });
         // Akool and JoggAI carry no header of their own; an injected Retry-After fault sends one for everyone.

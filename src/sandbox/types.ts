@@ -3,7 +3,7 @@
 export const SANDBOX_PROVIDERS = ['fishaudio-open', 'fishaudio-v1', 'akool', 'chamelaion', 'joggai'] as const;
 export type ProviderId = (typeof SANDBOX_PROVIDERS)[number];
 
-export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'reset', 'stall', 'malformed-json', 'html', 'truncated', 'slow'] as const;
+export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'reset', 'stall', 'malformed-json', 'html', 'truncated', 'slow', 'busy'] as const;
 /**
  * - '500' | '502' | '503': that HTTP status with the provider's server-error body
  * - '429': HTTP 429 with the provider's rate-limit body, no Retry-After; '429-retry-after': the same with `Retry-After: 1`
@@ -13,6 +13,8 @@ export const FAULT_KINDS = ['500', '502', '503', '429', '429-retry-after', 'rese
  * - 'html': HTTP 502 with a proxy's HTML error page
  * - 'truncated': a Content-Length larger than the body, then the socket ends
  * - 'slow': the request is processed (a create makes its job) and the real answer comes 1 s late
+ * - 'busy': the provider's own "server error, try again later" answer with the HTTP status it uses for it
+ *   (Akool and JoggAI: HTTP 200 with their business code; the others: 500)
  */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -98,6 +98,17 @@ describe('a create is never sent twice when it may have reached the provider', (
     });
   }
 
+  it("akool: HTTP 200 with its own 'try again later' code made no job: a retryable error, not 'may have reached'", async () => {
+    const c = client('akool');
+    const jobsBefore = sandbox.listJobs('akool').length;
+    sandbox.injectFault({ kind: 'busy', method: 'POST' });
+    const error = await c.createJob(media()).then(() => undefined, (e: unknown) => e as LipSyncError);
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', httpStatus: 200, providerCode: 1205, retryable: true });
+    expect(error?.message).not.toMatch(/may have/);
+    expect(sandbox.listJobs('akool')).toHaveLength(jobsBefore);
+    expect(posts()).toHaveLength(1);
+  });
+
   it('a refused create (429) made no job, so it is retried and creates exactly one', async () => {
     const c = client('akool');
     const before = sandbox.jobCount('akool');
