@@ -104,5 +104,5 @@ export const fishAudioOpen: ProviderAdapter<Record<string, never>> = {
   },
 
   rateLimits: {},
-  pollHints: { initialDelayMs: 3_000, minIntervalMs: 2_000, maxIntervalMs: 15_000 },
+  pollHints: { initialDelayMs: 3_000, minIntervalMs: 3_000, maxIntervalMs: 15_000 },
 };
