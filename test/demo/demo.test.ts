@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,19 @@ const ROOT = resolve(__dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'lipsync-demo-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+// The demo rebuilds a stale dist/ (rm -rf, then tsc), which would pull it from under tests running alongside: the
+// suite builds first (npm test, npm run test:quick), so a stale build here means a source changed since.
+const SOURCES = ['src', 'nodes', 'credentials', 'icons', 'tsconfig.json'];
+const newest = (path: string): number => {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  return st.isDirectory() ? Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n)))) : st.mtimeMs;
+};
+const stamp = join(ROOT, 'dist/src/index.js');
+if (!existsSync(stamp) || Math.max(...SOURCES.map((p) => newest(join(ROOT, p)))) > statSync(stamp).mtimeMs) {
+  throw new Error('dist/ is missing or older than the sources: run npm run build before these tests');
+}
+
 /** The environment of a user who set nothing for the demo. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -28,12 +41,12 @@ interface Run {
   err: string;
 }
 
-function demo(args: string[], env = cleanEnv(), onOutput?: (out: string, stop: () => void) => void): Promise<Run> {
+function demo(args: string[], env = cleanEnv(), onOutput?: (out: string, stop: () => void) => void, root = ROOT): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'scripts/demo.mjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 150_000);
     child.stdout.on('data', (d) => {
       out += d;
       onOutput?.(out, () => child.kill('SIGINT'));
@@ -108,4 +121,17 @@ describe('the demo (npm start)', () => {
     expect(seen?.flows).toContain('"type":"lipsync-create"');
     expect(readdirSync(join(tmp, 'editor'))).toHaveLength(1);
   });
+
+  it('on a fresh checkout (no dist/), builds the package first and then writes the MP4 to ./output', async () => {
+    const clone = join(tmp, 'clone');
+    for (const p of [...SOURCES, 'scripts', 'examples', 'package.json']) cpSync(join(ROOT, p), join(clone, p), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    expect(existsSync(join(clone, 'dist'))).toBe(false);
+    const run = await demo([], cleanEnv(), undefined, clone);
+    expect(run.code, `${run.out}\n${run.err}`).toBe(0);
+    expect(run.out).toContain('First run: building the package');
+    const [name] = readdirSync(join(clone, 'output'));
+    expect(run.out).toContain(join(clone, 'output', name!));
+    expect(inspectMedia(readFileSync(join(clone, 'output', name!)))).toMatchObject({ container: 'mp4', kind: 'video' });
+  }, 180_000);
 });
