@@ -1,9 +1,37 @@
-import { PROVIDER_IDS, adapters, createLipSyncClient, providerName, type LipSyncClient, type ProviderId } from '../index';
+import { PROVIDER_IDS, adapters, createLipSyncClient, providerName, type LipSyncClient, type ProviderId, type S3StorageConfig } from '../index';
 import type { AccountNode, NodeAPI, NodeDef } from './lib/red-types';
 
 interface AccountDef extends NodeDef {
   provider: ProviderId;
   baseUrl?: string;
+  /** S3-compatible storage for media given as bytes (providers without their own upload). */
+  storage?: boolean;
+  s3Endpoint?: string;
+  s3Bucket?: string;
+  s3Region?: string;
+  s3Prefix?: string;
+  /** Lifetime of the presigned URL handed to the provider, in hours. */
+  s3UrlHours?: string | number;
+  s3VirtualHosted?: boolean;
+}
+
+/** Presigned URLs live this long unless set: long enough for a job to wait in a provider's queue. */
+const DEFAULT_URL_HOURS = 24;
+
+/** The account's storage settings for the core, or undefined when storage is off. The core validates each field. */
+function storageConfig(def: AccountDef, credentials: Record<string, string | undefined> | undefined): S3StorageConfig | undefined {
+  if (!def.storage) return undefined;
+  const hours = Number(def.s3UrlHours);
+  return {
+    endpoint: (def.s3Endpoint ?? '').trim(),
+    bucket: (def.s3Bucket ?? '').trim(),
+    region: (def.s3Region ?? '').trim() || undefined,
+    prefix: def.s3Prefix || undefined,
+    accessKeyId: credentials?.s3AccessKeyId ?? '',
+    secretAccessKey: credentials?.s3SecretAccessKey ?? '',
+    virtualHostedStyle: Boolean(def.s3VirtualHosted),
+    urlExpiresInSeconds: Math.round((def.s3UrlHours === '' || !Number.isFinite(hours) || hours <= 0 ? DEFAULT_URL_HOURS : hours) * 3600),
+  };
 }
 
 const CLOSE_WAIT_MS = 3_000;
@@ -24,6 +52,7 @@ export = function register(RED: NodeAPI): void {
         provider: this.provider,
         apiKey: this.credentials?.apiKey ?? '',
         baseUrl,
+        storage: storageConfig(def, this.credentials),
         userAgent: `lipsync-kit node-red/${typeof RED.version === 'function' ? RED.version() : ''}`,
       });
       return client;
@@ -43,7 +72,7 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('lipsync-account', LipsyncAccount, {
-    credentials: { apiKey: { type: 'password' }, clientId: { type: 'text' } },
+    credentials: { apiKey: { type: 'password' }, clientId: { type: 'text' }, s3AccessKeyId: { type: 'text' }, s3SecretAccessKey: { type: 'password' } },
     settings: {
       // Read by the editors: provider names and documented hosts come from the core, not from the HTML.
       lipsyncAccountProviders: {

@@ -1,10 +1,12 @@
 import type { CreateInput, LipSyncJob, ProviderId } from '../index';
-import { accountOf, asError, evaluate, requiredText, withError, withJob } from './lib/messages';
+import { mediaInput, readMedia } from './lib/media';
+import { accountOf, asError, evaluate, withError, withJob } from './lib/messages';
 import type { DoneFn, NodeAPI, NodeDef, NodeMessage, RedNode, SendFn } from './lib/red-types';
+import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
 
-interface CreateDef extends NodeDef, WaitDef {
+interface CreateDef extends NodeDef, WaitDef, ResultDef {
   account: string;
   videoUrl: string;
   videoUrlType: string;
@@ -34,16 +36,18 @@ export = function register(RED: NodeAPI): void {
     const account = () => accountOf(RED, def.account);
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;
-    const waits = new Waits(node, waitSettings(def), account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def) };
+    const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
       creates.size ? [creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating')] : [],
     );
 
     async function input(msg: NodeMessage, signal: AbortSignal): Promise<LipSyncJob> {
       const acct = account();
       const client = acct.getClient();
-      const videoUrl = await requiredText(RED, node, msg, 'videoUrl', 'Video URL', def.videoUrl, def.videoUrlType);
-      const audioUrl = await requiredText(RED, node, msg, 'audioUrl', 'Audio URL', def.audioUrl, def.audioUrlType);
-      const request: CreateInput = { videoUrl, audioUrl, ...(await providerOptions(acct.provider, msg)) };
+      // Each one a URL, or the file's bytes (a Buffer): the core uploads bytes through the provider or the account's storage.
+      const video = await readMedia(RED, node, msg, 'video', 'Video', def.videoUrl, def.videoUrlType);
+      const audio = await readMedia(RED, node, msg, 'audio', 'Audio', def.audioUrl, def.audioUrlType);
+      const request: CreateInput = { ...mediaInput(msg, video, audio), ...(await providerOptions(acct.provider, msg)) };
       return client.createJob(request, { signal });
     }
 

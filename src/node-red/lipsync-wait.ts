@@ -1,9 +1,10 @@
 import { accountOf, asError, jobIdOf, missingJobId, withError } from './lib/messages';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './lib/red-types';
+import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
 
-interface WaitNodeDef extends NodeDef, WaitDef {
+interface WaitNodeDef extends NodeDef, WaitDef, ResultDef {
   account: string;
 }
 
@@ -22,7 +23,8 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = (key: string, vars?: Record<string, unknown>) => RED._(key, vars);
-    const waits = new Waits(node, waitSettings(def), () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def) };
+    const waits = new Waits(node, settings, () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
 
     node.on('input', (msg, send, done) => {
       if (msg.cancel !== undefined && msg.cancel !== false && msg.cancel !== null) {

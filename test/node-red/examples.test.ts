@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectMedia } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { RED_VERSION, ROOT, SANDBOX_KEY, redRequire, until } from './support';
 
@@ -189,5 +190,30 @@ describe(`example flows in real Node-RED ${RED_VERSION}`, () => {
     const texts = statuses.filter((s) => s.id === wait.id).map((s) => s.status.text ?? '');
     expect(texts.some((t) => /^[23] jobs · /.test(t))).toBe(true);
     expect(at(byName(flow, 'debug', 'error'))).toHaveLength(0);
+  });
+
+  it('audio file in, video file out: the bytes are uploaded, and the finished video is streamed to the folder', async () => {
+    const flow = example('04');
+    const outDir = join(userDir, 'videos');
+    process.env.LIPSYNC_VIDEO_FILE = join(ROOT, 'src/sandbox/assets/sample.mp4');
+    process.env.LIPSYNC_AUDIO_FILE = join(ROOT, 'src/sandbox/assets/sample.wav');
+    process.env.LIPSYNC_OUTPUT_DIR = `${outDir}/`;
+    try {
+      await deploy(flow);
+      const uploadsBefore = sandbox.requests.filter((r) => r.method === 'PUT').length;
+      trigger(byName(flow, 'inject', 'lip-sync the sample'));
+      const savedTo = byName(flow, 'debug', 'video saved');
+      const [done] = await until(() => at(savedTo).length && at(savedTo), 'the saved video');
+      expect(done.payload).toMatchObject({ status: 'completed', provider: 'joggai' });
+      expect(done.filename).toBe(join(outDir, `lipsync-${done.jobId}.mp4`));
+      expect(inspectMedia(readFileSync(done.filename))).toMatchObject({ container: 'mp4', kind: 'video' });
+      // Both files went through JoggAI's asset upload (two signed PUTs), not as URLs.
+      expect(sandbox.requests.filter((r) => r.method === 'PUT').length - uploadsBefore).toBe(2);
+      expect(at(byName(flow, 'debug', 'error'))).toHaveLength(0);
+    } finally {
+      delete process.env.LIPSYNC_VIDEO_FILE;
+      delete process.env.LIPSYNC_AUDIO_FILE;
+      delete process.env.LIPSYNC_OUTPUT_DIR;
+    }
   });
 });

@@ -173,7 +173,7 @@ describe('create job', () => {
     helper.getNode('create').receive({ audioUrl: media().audioUrl });
     const msg = await first(r.caught, 'the error');
     expect(msg.error.code).toBe('INVALID_INPUT');
-    expect(msg.error.message).toContain('Video URL');
+    expect(msg.error.message).toContain('Video is empty');
     expect(msg.error.message).toContain('msg.videoUrl');
     expect(creates()).toBe(before);
     expect(r.out1).toHaveLength(0);

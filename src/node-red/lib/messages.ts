@@ -15,19 +15,6 @@ export function describeSource(value: string, type: string): string {
   return `${type}.${value}`;
 }
 
-/** Reads a required URL from a typed input; a missing value names the node field and where it was read from. */
-export async function requiredText(RED: NodeAPI, node: RedNode, msg: NodeMessage, field: string, label: string, value: string, type: string): Promise<string> {
-  const result = await evaluate(RED, node, msg, value, type);
-  const source = describeSource(value, type);
-  if (result === undefined || result === null || (typeof result === 'string' && result.trim() === '')) {
-    throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `${label} is empty: ${source} has no value. Set it, or point the node's ${label} field elsewhere`, { field });
-  }
-  if (typeof result !== 'string') {
-    throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `${label} must be text (an http(s) URL), but ${source} is ${Array.isArray(result) ? 'an array' : typeof result}`, { field });
-  }
-  return result.trim();
-}
-
 /** The job id a message refers to: msg.jobId, else msg.payload.id. */
 export function jobIdOf(msg: NodeMessage): string | undefined {
   const direct = msg.jobId;

@@ -53,6 +53,7 @@ export interface NodeAPI {
   util: {
     evaluateNodeProperty(value: string, type: string, node: RedNode, msg: NodeMessage, cb: (err: Error | null, value?: unknown) => void): void;
     generateId(): string;
+    setMessageProperty(msg: NodeMessage, property: string, value: unknown, createMissing?: boolean): boolean;
   };
   settings: Record<string, unknown>;
   events: { once(event: string, listener: (...args: unknown[]) => void): void };

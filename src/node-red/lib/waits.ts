@@ -12,6 +12,8 @@ export interface WaitSettings {
   pollIntervalMs?: number;
   /** Context store for pending waits ('' or undefined = the default store). */
   store?: string;
+  /** Runs on a completed job before its message is sent (downloads the video into the message). */
+  deliver?: (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) => Promise<void>;
 }
 
 /** What is saved per wait: enough to resume it after a restart and hand the flow its message back. */
@@ -157,6 +159,7 @@ export class Waits {
     this.live.set(w.key, w);
     this.render();
     w.settled = this.wait(w)
+      .then((job) => this.deliver(w, job))
       .then(
         (job) => this.finish(w, 'completed', job, undefined, send, done),
         (error: unknown) => this.fail(w, error, send, done),
@@ -193,6 +196,19 @@ export class Waits {
         if (job.status !== 'completed' && job.status !== 'failed') this.render();
       },
     });
+  }
+
+  /** The node's result step (download) for a completed job; on failure the message still carries the job. */
+  private async deliver(w: LiveWait, job: LipSyncJob): Promise<LipSyncJob> {
+    if (!this.settings.deliver) return job;
+    w.job = job;
+    try {
+      await this.settings.deliver(job, w.msg, w.controller.signal);
+    } catch (error) {
+      withJob(w.msg, job);
+      throw error;
+    }
+    return job;
   }
 
   private fail(w: LiveWait, error: unknown, send: SendFn, done: DoneFn): void {
