@@ -130,6 +130,9 @@ function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, 
   return found;
 }
 
+/** Pauses before each lookup for a create whose answer was lost (see createJob). */
+const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
+
 export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
@@ -244,18 +247,22 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
       const err = error as LipSyncError;
       // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent.
       if (err.code === ERROR_CODES.ABORTED) throw err;
-      if (!adapter.recoverCreate) {
-        throw new LipSyncError(
+      const notSentAgain = (why: string) =>
+        new LipSyncError(
           err.code,
-          `${err.reason}. The create request may have reached ${name}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
+          `${err.reason}. The create request may have reached ${name}${why}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
           { ...err.details(), retryable: false },
         );
+      if (!adapter.recoverCreate) throw notSentAgain('');
+      // A stalled or reset request can still arrive after a lookup found nothing, so "not found" proves nothing:
+      // look a few times, spaced out, and never send the create again.
+      for (const pause of RECOVERY_LOOKUPS_MS) {
+        if (pause) await delay(pause, callOptions.signal);
+        const found = await adapter.recoverCreate(prepared, { send: (s) => read(s, callOptions.signal), sentAt });
+        if (found) return found;
       }
-      const found = await adapter.recoverCreate(prepared, { send: (s) => read(s, callOptions.signal), sentAt });
-      if (found) return found;
-      // The provider confirms no job exists for this create, so sending it again cannot double-charge.
-      const res = await send(ctx, spec, 'create', { signal: callOptions.signal });
-      return adapter.parseCreate(res, prepared);
+      const late = prepared.referenceId ? `; if it arrives late, Get Job with its reference id ${String(prepared.referenceId)} finds it` : '';
+      throw notSentAgain(` (it had no such job after ${RECOVERY_LOOKUPS_MS.length} lookups${late})`);
     }
   }
 

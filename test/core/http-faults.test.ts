@@ -149,16 +149,20 @@ describe('a lost create response is recovered where the provider allows it', () 
     expect(lookup.path).toBe(`/v1/lipsync/requests/${job.referenceId}`);
   });
 
-  it('chamelaion: when the lookup proves no job exists, the create is sent again with the same reference_id', async () => {
+  it('chamelaion: when the lookups find no job, the create is still not sent again (it may yet arrive), and the error names the reference id', async () => {
     const c = client('chamelaion');
     const before = sandbox.jobCount('chamelaion');
     sandbox.injectFault({ kind: 'reset', method: 'POST', provider: 'chamelaion' });
-    const job = await c.createJob(media());
-    const sent = posts();
-    expect(sent).toHaveLength(2);
-    expect((sent[0]!.body as { reference_id: string }).reference_id).toBe((sent[1]!.body as { reference_id: string }).reference_id);
-    expect(sandbox.jobCount('chamelaion')).toBe(before + 1);
-    expect(job.referenceId).toBe((sent[0]!.body as { reference_id: string }).reference_id);
+    const error = await c.createJob(media()).then(() => undefined, (e: unknown) => e as LipSyncError);
+    expect(posts()).toHaveLength(1);
+    const reference = (posts()[0]!.body as { reference_id: string }).reference_id;
+    const lookups = sandbox.requests.filter((r) => r.method === 'GET');
+    expect(lookups.length).toBeGreaterThan(1);
+    for (const l of lookups) expect(l.path).toBe(`/v1/lipsync/requests/${reference}`);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', retryable: false });
+    expect(error?.message).toMatch(/was not sent again/);
+    expect(error?.message).toContain(reference);
+    expect(sandbox.jobCount('chamelaion')).toBe(before);
   });
 
   it('chamelaion: a stalled create (read timeout) is recovered too', async () => {
