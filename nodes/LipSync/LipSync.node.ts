@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
+import { lipSyncKitS3StorageTest } from './methods/credentialTest';
 
 export class LipSync implements INodeType {
 	description: INodeTypeDescription = {
@@ -12,7 +13,19 @@ export class LipSync implements INodeType {
 		description: 'Make a lip-synced video from a video and a voice track with Akool, Chamelaion, Fish Audio or JoggAI, and wait for it',
 		usableAsTool: true,
 		...versionDescription,
+		// Written out (not built from the provider list) so n8n's lint can read them: each provider's credential
+		// shows for its provider; the media storage one when the node uploads through it (tested by this node).
+		credentials: [
+			{ name: 'lipSyncKitAkoolApi', required: true, displayOptions: { show: { provider: ['akool'] } } },
+			{ name: 'lipSyncKitChamelaionApi', required: true, displayOptions: { show: { provider: ['chamelaion'] } } },
+			{ name: 'lipSyncKitFishAudioOpenApi', required: true, displayOptions: { show: { provider: ['fishaudio-open'] } } },
+			{ name: 'lipSyncKitFishAudioV1Api', required: true, displayOptions: { show: { provider: ['fishaudio-v1'] } } },
+			{ name: 'lipSyncKitJoggAiApi', required: true, displayOptions: { show: { provider: ['joggai'] } } },
+			{ name: 'lipSyncKitS3StorageApi', required: true, testedBy: 'lipSyncKitS3StorageTest', displayOptions: { show: { useStorage: [true] } } },
+		],
 	};
+
+	methods = { credentialTest: { lipSyncKitS3StorageTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

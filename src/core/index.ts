@@ -8,5 +8,5 @@ export { createUndiciTransport, classifyNetworkError, type UndiciTransport } fro
 export { DEFAULT_RETRY, maybeCreated, type RetryPolicy } from './http';
 export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } from './provider';
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
-export { uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
+export { checkS3Storage, uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
 export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';

@@ -51,59 +51,78 @@ function location(config: S3StorageConfig, key: string) {
   return { protocol: endpoint.protocol, host, path };
 }
 
+/** Validates the storage settings the way every storage call needs them. */
+function validated(config: S3StorageConfig) {
+  const parsed = storageConfigSchema.safeParse(config);
+  if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `S3 storage: ${formatZodError(parsed.error)}`, { field: String(parsed.error.issues[0]?.path[0] ?? '') });
+  return {
+    region: config.region || 'us-east-1',
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    secrets: [config.secretAccessKey, config.accessKeyId],
+  };
+}
+
+/** Sends one SigV4-signed request to the storage; network failures and refusals become LipSyncErrors that name the storage. */
+async function signedRequest(
+  config: S3StorageConfig,
+  request: { method: 'PUT' | 'HEAD'; loc: ReturnType<typeof location>; body?: Buffer; contentType?: string; what: string; readTimeoutMs: number },
+  deps: { transport: Transport; signal?: AbortSignal },
+): Promise<void> {
+  const { region, credentials, secrets } = validated(config);
+  const { loc } = request;
+  const signed = aws4.sign(
+    { host: loc.host, path: loc.path, method: request.method, service: 's3', region, body: request.body, headers: request.contentType ? { 'Content-Type': request.contentType } : {} },
+    credentials,
+  );
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(signed.headers ?? {})) if (k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length') headers[k] = String(v);
+  let res;
+  try {
+    res = await deps.transport({
+      method: request.method,
+      url: `${loc.protocol}//${loc.host}${loc.path}`,
+      headers,
+      body: request.body,
+      connectTimeoutMs: 10_000,
+      readTimeoutMs: request.readTimeoutMs,
+      signal: deps.signal,
+    });
+  } catch (e) {
+    const reason = e instanceof TransportFailure || e instanceof Error ? e.message : String(e);
+    throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, redact(`S3 storage: could not ${request.what} ${loc.host}: ${reason}`, secrets), { retryable: true });
+  }
+  if (res.status < 300) return;
+  // A HEAD answer has no body: its status alone says what went wrong.
+  const code = /<Code>([^<]+)<\/Code>/.exec(res.body)?.[1] ?? (request.method === 'HEAD' && res.status === 404 ? 'NoSuchBucket' : undefined);
+  const message = /<Message>([^<]+)<\/Message>/.exec(res.body)?.[1];
+  const normalized =
+    res.status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
+      ? ERROR_CODES.AUTH_FAILED
+      : code === 'NoSuchBucket'
+        ? ERROR_CODES.INVALID_INPUT
+        : ERROR_CODES.PROVIDER_ERROR;
+  const verb = request.method === 'HEAD' ? 'access refused' : 'upload refused';
+  const why = message ? `: ${message}` : res.status === 403 ? ': the access key or secret was not accepted' : '';
+  throw new LipSyncError(normalized, redact(`S3 storage: ${verb}${why}${code === 'NoSuchBucket' ? ` (bucket "${config.bucket}" does not exist)` : ''}`, secrets), {
+    httpStatus: res.status,
+    providerCode: code,
+    field: code === 'NoSuchBucket' ? 'bucket' : undefined,
+    retryable: res.status >= 500,
+  });
+}
+
 export async function uploadToS3(
   config: S3StorageConfig,
   media: { data: Uint8Array; contentType: string; extension: string },
   deps: { transport: Transport; now?: () => number; signal?: AbortSignal },
 ): Promise<UploadedObject> {
-  const parsed = storageConfigSchema.safeParse(config);
-  if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `S3 storage: ${formatZodError(parsed.error)}`, { field: String(parsed.error.issues[0]?.path[0] ?? '') });
+  const { region, credentials } = validated(config);
   const now = deps.now?.() ?? Date.now();
   const day = new Date(now).toISOString().slice(0, 10);
   const key = `${config.prefix ?? ''}${day}/${randomUUID()}.${media.extension}`;
-  const region = config.region || 'us-east-1';
-  const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey };
-  const secrets = [config.secretAccessKey, config.accessKeyId];
   const loc = location(config, key);
-
   const body = Buffer.from(media.data.buffer, media.data.byteOffset, media.data.byteLength);
-  const put = aws4.sign(
-    { host: loc.host, path: loc.path, method: 'PUT', service: 's3', region, body, headers: { 'Content-Type': media.contentType } },
-    credentials,
-  );
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(put.headers ?? {})) if (k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length') headers[k] = String(v);
-  let res;
-  try {
-    res = await deps.transport({
-      method: 'PUT',
-      url: `${loc.protocol}//${loc.host}${loc.path}`,
-      headers,
-      body,
-      connectTimeoutMs: 10_000,
-      readTimeoutMs: 120_000,
-      signal: deps.signal,
-    });
-  } catch (e) {
-    const reason = e instanceof TransportFailure || e instanceof Error ? e.message : String(e);
-    throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, redact(`S3 storage: could not upload to ${loc.host}: ${reason}`, secrets), { retryable: true });
-  }
-  if (res.status >= 300) {
-    const code = /<Code>([^<]+)<\/Code>/.exec(res.body)?.[1];
-    const message = /<Message>([^<]+)<\/Message>/.exec(res.body)?.[1];
-    const normalized =
-      res.status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
-        ? ERROR_CODES.AUTH_FAILED
-        : code === 'NoSuchBucket'
-          ? ERROR_CODES.INVALID_INPUT
-          : ERROR_CODES.PROVIDER_ERROR;
-    throw new LipSyncError(normalized, redact(`S3 storage: upload refused${message ? `: ${message}` : ''}${code === 'NoSuchBucket' ? ` (bucket "${config.bucket}" does not exist)` : ''}`, secrets), {
-      httpStatus: res.status,
-      providerCode: code,
-      field: code === 'NoSuchBucket' ? 'bucket' : undefined,
-      retryable: res.status >= 500,
-    });
-  }
+  await signedRequest(config, { method: 'PUT', loc, body, contentType: media.contentType, what: 'upload to', readTimeoutMs: 120_000 }, deps);
 
   const expires = config.urlExpiresInSeconds ?? 24 * 3600;
   const get = aws4.sign(
@@ -111,4 +130,13 @@ export async function uploadToS3(
     credentials,
   );
   return { key, url: `${loc.protocol}//${loc.host}${get.path}`, expiresAt: new Date(now + expires * 1000).toISOString() };
+}
+
+/** Checks endpoint, bucket and keys with one signed HEAD request on the bucket (nothing is written): for "test" buttons. */
+export async function checkS3Storage(config: S3StorageConfig, deps: { transport: Transport; signal?: AbortSignal }): Promise<void> {
+  validated(config);
+  const root = location(config, '');
+  // The bucket itself: /bucket (path style) or / (virtual-hosted style).
+  const loc = { ...root, path: root.path.replace(/\/+$/, '') || '/' };
+  await signedRequest(config, { method: 'HEAD', loc, what: 'reach', readTimeoutMs: 15_000 }, deps);
 }

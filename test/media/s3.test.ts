@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUndiciTransport } from '../../src/core/undici-transport';
-import { uploadToS3, type S3StorageConfig } from '../../src/core/storage';
+import { checkS3Storage, uploadToS3, type S3StorageConfig } from '../../src/core/storage';
 import { s3Unavailable, startS3, type S3Server } from '../support/s3';
 
 /** The S3 path against a real S3-compatible server (s3rver 5, which verifies SigV4) on loopback. */
@@ -47,6 +47,18 @@ describe.skipIf(Boolean(unavailable))('S3-compatible storage', () => {
     expect(nb.code).toBe('INVALID_INPUT');
     expect(nb.field).toBe('bucket');
     const bad = await uploadToS3({ ...config(), endpoint: 'minio.local' }, { data: Buffer.from('x'), contentType: 'audio/wav', extension: 'wav' }, { transport }).catch((e) => e);
+    expect(bad.message).toMatch(/endpoint must be an http\(s\) URL/);
+  });
+
+  it('checkS3Storage: passes for good settings; wrong keys, a missing bucket and a bad endpoint each say what is wrong', async () => {
+    await expect(checkS3Storage(config(), { transport })).resolves.toBeUndefined();
+    const wrong = await checkS3Storage({ ...config(), secretAccessKey: 'not-the-secret-abc' }, { transport }).catch((e) => e);
+    expect(wrong.code).toBe('AUTH_FAILED');
+    expect(wrong.message).not.toContain('not-the-secret-abc');
+    const nb = await checkS3Storage({ ...config(), bucket: 'nope' }, { transport }).catch((e) => e);
+    expect(nb).toMatchObject({ code: 'INVALID_INPUT', field: 'bucket' });
+    expect(nb.message).toContain('bucket "nope" does not exist');
+    const bad = await checkS3Storage({ ...config(), endpoint: 'minio.local' }, { transport }).catch((e) => e);
     expect(bad.message).toMatch(/endpoint must be an http\(s\) URL/);
   });
 });

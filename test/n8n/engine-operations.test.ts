@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderId, Sandbox } from '../../src/sandbox/types';
 import { loadPackage, runNode, NODE_TYPE } from './support/engine';
-import { AUTH_HEADER, GOOD_KEY, LISTING, PROVIDERS, credentialsFor, media, params } from './support/fixtures';
+import { AUTH_HEADER, CREDENTIAL_TYPE, GOOD_KEY, LISTING, PROVIDERS, credentialsFor, media, params } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
 
 let sandbox: Sandbox;
@@ -21,9 +21,20 @@ describe('the package as n8n loads it', () => {
 			'lipSyncKitFishAudioOpenApi',
 			'lipSyncKitFishAudioV1Api',
 			'lipSyncKitJoggAiApi',
+			'lipSyncKitS3StorageApi',
 		]);
-		for (const c of description.credentials ?? []) expect(Object.keys(c.displayOptions?.show ?? {})).toEqual(['provider']);
-		for (const type of Object.values(credentialTypes)) {
+		// One provider credential per provider, shown for its provider only; the storage credential only when asked for.
+		for (const c of description.credentials ?? []) {
+			expect(Object.keys(c.displayOptions?.show ?? {})).toEqual([c.name === 'lipSyncKitS3StorageApi' ? 'useStorage' : 'provider']);
+		}
+		// The credential shown for a provider is the one the node reads for it.
+		for (const provider of PROVIDERS) {
+			const shown = (description.credentials ?? []).filter((c) => (c.displayOptions?.show?.provider as string[] | undefined)?.includes(provider));
+			expect(shown.map((c) => c.name)).toEqual([CREDENTIAL_TYPE[provider]]);
+		}
+		const storage = credentialTypes.lipSyncKitS3StorageApi!;
+		expect(storage.properties.find((p) => p.name === 'secretAccessKey')?.typeOptions?.password).toBe(true);
+		for (const type of Object.values(credentialTypes).filter((t) => t !== storage)) {
 			const key = type.properties.find((p) => p.name === 'apiKey');
 			expect(key?.typeOptions?.password).toBe(true);
 			expect(type.properties.find((p) => p.name === 'baseUrl')?.default).toMatch(/^https:\/\//);

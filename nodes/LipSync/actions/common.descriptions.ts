@@ -16,8 +16,6 @@ export const CREDENTIAL_TYPES: Record<ProviderId, string> = {
 
 /** Providers with a list endpoint (JoggAI's is a lookup of the latest job for a video + audio pair). */
 export const LISTING_PROVIDERS = PROVIDERS.filter((p) => Boolean(adapters[p].buildList));
-/** Providers that take media as files: JoggAI uploads each file, Chamelaion takes both files in one request. */
-export const FILE_PROVIDERS: ProviderId[] = PROVIDERS.filter((p) => Boolean(adapters[p].uploadMedia || adapters[p].buildCreateWithMedia));
 /** Providers whose list can be filtered by job status. */
 export const STATUS_FILTER_PROVIDERS: ProviderId[] = ['chamelaion', 'fishaudio-open', 'fishaudio-v1'];
 
@@ -61,7 +59,6 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 				{ name: 'URL', value: 'url', description: 'A public http(s) URL the provider downloads' },
 			],
 			default: 'url',
-			displayOptions: { show: { provider: FILE_PROVIDERS } },
 		},
 		{
 			displayName: `${label} URL`,
@@ -89,7 +86,27 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 	];
 }
 
-export const mediaFields: INodeProperties[] = [...mediaProperties('video'), ...mediaProperties('audio')];
+export const STORAGE_CREDENTIAL_TYPE = 'lipSyncKitS3StorageApi';
+
+/** Shown once when either input is a binary file (two copies of one parameter, as n8n's displayOptions AND their keys). */
+function storageProperty(show: Record<string, string[]>): INodeProperties {
+	return {
+		displayName: 'Upload Files Through S3-Compatible Storage',
+		name: 'useStorage',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to upload binary files to your S3-compatible bucket (AWS S3, R2, MinIO, …) and hand the provider a presigned URL. Fish Audio and Akool take media only as URLs, so they need it; JoggAI uploads files itself, and Chamelaion does when both inputs are files.',
+		displayOptions: { show },
+	};
+}
+
+export const mediaFields: INodeProperties[] = [
+	...mediaProperties('video'),
+	...mediaProperties('audio'),
+	storageProperty({ videoSource: ['binary'] }),
+	storageProperty({ videoSource: ['url'], audioSource: ['binary'] }),
+];
 
 /** Labels for JoggAI's playback types; typed so a value added to the adapter cannot miss its label. */
 const PLAYBACK_LABELS: Record<(typeof PLAYBACK_TYPES)[number], { name: string; description: string }> = {

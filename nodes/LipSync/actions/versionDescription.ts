@@ -1,18 +1,17 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { CREDENTIAL_TYPES, PROVIDERS, providerProperty } from './common.descriptions';
+import { providerProperty } from './common.descriptions';
 import * as job from './job';
 
 /**
- * Version 1 of the node: what it takes and does (parameters, credentials, connections). The node's identity
- * (name, icon, subtitle) is in LipSync.node.ts, as n8n's versioned nodes split base and version descriptions.
+ * Version 1 of the node: what it takes and does (parameters, connections). The node's identity (name, icon,
+ * subtitle) and its credentials are in LipSync.node.ts, as n8n's versioned nodes split base and version descriptions.
  */
 export const versionDescription = {
 	version: [1],
 	defaults: { name: 'Lip Sync' },
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
-	credentials: PROVIDERS.map((provider) => ({ name: CREDENTIAL_TYPES[provider], required: true, displayOptions: { show: { provider: [provider] } } })),
 	hints: [
 		{
 			message:

@@ -10,10 +10,11 @@ import {
 	type LipSyncClient,
 	type LipSyncJob,
 	type ProviderId,
+	type S3StorageConfig,
 	type Transport,
 	type WaitOptions,
 } from '../../../src';
-import { CREDENTIAL_TYPES } from '../actions/common.descriptions';
+import { CREDENTIAL_TYPES, STORAGE_CREDENTIAL_TYPE } from '../actions/common.descriptions';
 import { createN8nTransport, n8nDelay } from '../transport';
 
 export interface OperationContext {
@@ -33,16 +34,39 @@ export function clientFactory(ctx: IExecuteFunctions, provider: ProviderId): (it
 		const credentials = (await ctx.getCredentials(credentialType, itemIndex)) as { apiKey?: string; baseUrl?: string };
 		const apiKey = String(credentials.apiKey ?? '').trim();
 		const baseUrl = String(credentials.baseUrl ?? '').trim() || undefined;
-		const key = `${baseUrl ?? ''}\n${apiKey}`;
+		const storage = await storageFor(ctx, itemIndex);
+		const key = `${baseUrl ?? ''}\n${apiKey}\n${storage ? JSON.stringify(storage) : ''}`;
 		let client = clients.get(key);
 		if (!client) {
 			// The transport needs the client's normalized base URL (the client validates key and URL first); it is
 			// only called once the client makes a request, after both exist.
-			client = createLipSyncClient({ provider, apiKey, baseUrl, transport: (request) => transport(request), delay: n8nDelay, userAgent: 'n8n-nodes-lipsync' });
+			client = createLipSyncClient({ provider, apiKey, baseUrl, storage, transport: (request) => transport(request), delay: n8nDelay, userAgent: 'n8n-nodes-lipsync' });
 			const transport: Transport = createN8nTransport(ctx, { credentialType, baseUrl: client.baseUrl, apiKey });
 			clients.set(key, client);
 		}
 		return client;
+	};
+}
+
+/** The S3-compatible storage credential as the core takes it, when the node is set to upload through it. */
+async function storageFor(ctx: IExecuteFunctions, itemIndex: number): Promise<S3StorageConfig | undefined> {
+	if (ctx.getNodeParameter('useStorage', itemIndex, false) !== true) return undefined;
+	return storageConfigFrom(await ctx.getCredentials(STORAGE_CREDENTIAL_TYPE, itemIndex));
+}
+
+/** The storage credential's fields as the core's storage settings (the core validates each one). */
+export function storageConfigFrom(c: Record<string, unknown>): S3StorageConfig {
+	const text = (name: string) => String(c[name] ?? '').trim() || undefined;
+	const hours = Number(c.urlExpiresInHours);
+	return {
+		endpoint: text('endpoint') ?? '',
+		bucket: text('bucket') ?? '',
+		region: text('region'),
+		accessKeyId: text('accessKeyId') ?? '',
+		secretAccessKey: String(c.secretAccessKey ?? ''),
+		prefix: text('prefix'),
+		virtualHostedStyle: c.virtualHostedStyle === true,
+		urlExpiresInSeconds: Number.isFinite(hours) && hours > 0 ? Math.round(hours * 3600) : undefined,
 	};
 }
 
