@@ -127,7 +127,7 @@ export function writeFault(kind: FaultKind, ctx: FaultContext): void {
       setTimeout(() => send(res, ctx.real ?? ctx.serverError(500)), SLOW_MS).unref();
       return;
     case 'truncated': {
-      const full = ctx.real && !ctx.real.raw ? Buffer.from(JSON.stringify(ctx.real.body)) : Buffer.from('{"success": true, "code": 0, "data": {"id": "4f1c", "status": "processing"}}');
+      const full = ctx.real && !ctx.real.raw && !ctx.real.stream ? Buffer.from(JSON.stringify(ctx.real.body)) : Buffer.from('{"success": true, "code": 0, "data": {"id": "4f1c", "status": "processing"}}');
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length + 64) });
       res.write(full.subarray(0, Math.ceil(full.length / 2)), () => socket?.destroy());
       return;

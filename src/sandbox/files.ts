@@ -16,14 +16,34 @@ export const UPLOAD_LIMIT = 100 * 1024 * 1024;
 interface File {
   data: Buffer;
   contentType: string;
+  /** Bytes served: `data`, then zeros up to this size (generated while sent). Default: data.length. */
+  size?: number;
 }
 
+/** Smallest padding: the header of a 64-bit MP4 box. */
+const BOX_HEADER = 16;
+
 export class FileRoutes {
+  /** The result video: the sample as it is, or (resultBytes) the sample and the header of a `free` box that fills the rest. */
+  private readonly result: File;
+
   constructor(
     private readonly samples: Samples,
     private readonly jobs: JobStore,
     private readonly assets: AssetStore,
-  ) {}
+    resultBytes?: number,
+  ) {
+    const pad = (resultBytes ?? 0) - samples.mp4.length;
+    if (pad < BOX_HEADER) this.result = { data: samples.mp4, contentType: 'video/mp4' };
+    else {
+      // size 1 = "64-bit size follows"; the box's zeros are produced on the fly, so players still read a valid MP4.
+      const header = Buffer.alloc(BOX_HEADER);
+      header.writeUInt32BE(1, 0);
+      header.write('free', 4, 'latin1');
+      header.writeBigUInt64BE(BigInt(pad), 8);
+      this.result = { data: Buffer.concat([samples.mp4, header]), contentType: 'video/mp4', size: samples.mp4.length + pad };
+    }
+  }
 
   /** The file a GET of this path serves, if any (also how the media check sees this sandbox's own URLs). */
   lookup(pathname: string, now = Date.now()): File | undefined {
@@ -34,7 +54,7 @@ export class FileRoutes {
       const provider = result[1] as ProviderId;
       const job = SANDBOX_PROVIDERS.includes(provider) ? this.jobs.get(provider, decode(result[2]!)) : undefined;
       if (!job || viewJob(job, now).status !== 'completed') return undefined;
-      return result[3] === 'mp4' ? { data: this.samples.mp4, contentType: 'video/mp4' } : { data: COVER_JPEG, contentType: 'image/jpeg' };
+      return result[3] === 'mp4' ? this.result : { data: COVER_JPEG, contentType: 'image/jpeg' };
     }
     const asset = /^\/assets\/joggai\/([^/]+)\/[^/]+$/.exec(pathname);
     const stored = asset ? this.assets.get(asset[1]!) : undefined;
@@ -50,7 +70,7 @@ export class FileRoutes {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     if (!/^\/(media|results|assets)\//.test(pathname)) return undefined;
     const file = this.lookup(pathname);
-    return file ? bytesResponse(headers.range, file.data, file.contentType) : json(404, { error: 'not found' });
+    return file ? bytesResponse(headers.range, file.data, file.contentType, file.size) : json(404, { error: 'not found' });
   }
 
   /** Like a presigned PUT: the Content-Type must be the one announced when the URL was made. */

@@ -52,7 +52,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       signal: probes.signal,
     }),
   );
-  const files = new FileRoutes(samples, jobs, assets);
+  if (options.resultBytes !== undefined && !(Number.isSafeInteger(options.resultBytes) && options.resultBytes >= 0)) throw new TypeError('resultBytes must be a whole number of bytes >= 0');
+  const files = new FileRoutes(samples, jobs, assets, options.resultBytes);
 
   const keys: KeyRing = {
     identify: (key) => (key === apiKey ? 'ok' : key === NO_CREDITS_KEY ? 'no-credits' : undefined),

@@ -58,6 +58,12 @@ export interface SandboxOptions {
   apiKey?: string;
   /** Total time a job takes (default 3000): queued for the first 20 %, then processing, then finished. */
   jobDurationMs?: number;
+  /**
+   * Size in bytes of every completed job's result video (default: the 3 s sample as it is). A larger size serves
+   * the sample followed by an MP4 `free` box of padding, generated while it is sent (never held in memory), so
+   * that downloads of large results can be tried and measured. Sizes below the sample's plus 16 bytes serve the sample.
+   */
+  resultBytes?: number;
   /** When set, Akool's getToken only accepts this clientId. */
   akoolClientId?: string;
   rateLimits?: Partial<Record<ProviderId, RateLimitRule>>;

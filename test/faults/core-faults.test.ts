@@ -41,6 +41,7 @@ afterAll(async () => {
 });
 
 interface Outcome {
+  n: number;
   provider: ProviderId;
   createdId?: string;
   job?: LipSyncJob;
@@ -50,7 +51,7 @@ interface Outcome {
 async function runOne(i: number): Promise<Outcome> {
   const provider = PROVIDER_IDS[i % PROVIDER_IDS.length]!;
   const client = clients.get(provider)!;
-  const out: Outcome = { provider };
+  const out: Outcome = { n: i, provider };
   try {
     out.job = await client.createAndWait(
       { videoUrl: `${sandbox.url}/media/sample.mp4?n=${i}`, audioUrl: `${sandbox.url}/media/sample.wav` },
@@ -102,6 +103,24 @@ describe('fault injection through the core', () => {
       expect(held, provider).toBeGreaterThanOrEqual(known.size);
       expect(held - known.size, provider).toBeLessThanOrEqual(maybeCreated);
     }
+
+    // Per message, from the sandbox's own records: at most one job, and it is the one the caller was told about.
+    const perTag = new Map<string, string[]>();
+    for (const j of sandbox.listJobs()) {
+      const tag = new URL(j.videoUrl!).searchParams.get('n')!;
+      perTag.set(tag, [...(perTag.get(tag) ?? []), j.id]);
+    }
+    // On a failure, the sandbox's log of that call's requests (create, lookup by reference id) says how it happened.
+    const twice = [...perTag]
+      .filter(([, ids]) => ids.length > 1)
+      .map(([tag, ids]) => {
+        const creates = sandbox.requests.filter((r) => r.rawBody?.includes(`n=${tag}"`));
+        const ref = (JSON.parse(creates[0]?.rawBody ?? '{}') as { reference_id?: string }).reference_id;
+        const trail = sandbox.requests.filter((r) => creates.includes(r) || (ref && r.url.includes(ref)));
+        return { call: Number(tag), jobs: ids, requests: trail.map((r) => `${r.at} ${r.method} ${r.path} -> ${r.status}${r.fault ? ` (${r.fault})` : ''}`) };
+      });
+    expect(twice, 'a call created two jobs').toEqual([]);
+    for (const o of outcomes) if (o.createdId) expect(perTag.get(String(o.n))).toEqual([o.createdId]);
 
     const faulted = sandbox.requests.length;
     console.log(
