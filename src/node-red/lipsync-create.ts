@@ -5,6 +5,7 @@ import type { DoneFn, NodeAPI, NodeDef, NodeMessage, RedNode, SendFn } from './l
 import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
+import { cachedTranslate } from './lib/i18n';
 
 interface CreateDef extends NodeDef, WaitDef, ResultDef {
   account: string;
@@ -32,7 +33,7 @@ export = function register(RED: NodeAPI): void {
   function LipsyncCreate(this: RedNode, def: CreateDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string, vars?: Record<string, unknown>) => RED._(key, vars);
+    const t = cachedTranslate(RED);
     const account = () => accountOf(RED, def.account);
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;

@@ -3,6 +3,7 @@ import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './lib/red-types';
 import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
+import { cachedTranslate } from './lib/i18n';
 
 interface WaitNodeDef extends NodeDef, WaitDef, ResultDef {
   account: string;
@@ -22,7 +23,7 @@ export = function register(RED: NodeAPI): void {
   function LipsyncWait(this: RedNode, def: WaitNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string, vars?: Record<string, unknown>) => RED._(key, vars);
+    const t = cachedTranslate(RED);
     const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def) };
     const waits = new Waits(node, settings, () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
 

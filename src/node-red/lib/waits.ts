@@ -53,6 +53,7 @@ export class Waits {
   private saved: Record<string, SavedWait> = {};
   private chain: Promise<void>;
   private closing = false;
+  private writeQueued = false;
   private ticker?: NodeJS.Timeout;
   private resting?: NodeStatus;
   private shown?: string;
@@ -264,11 +265,17 @@ export class Waits {
     }
   }
 
-  /** Queues a write of the pending waits; writes are serialised and always carry the latest state. */
+  /**
+   * Queues a write of the pending waits. Writes are serialised, and changes made while a write is still queued
+   * ride on it (it reads the state when it starts), so a burst of waits costs one write, not one copy each.
+   */
   private persist(): void {
+    if (this.writeQueued) return;
+    this.writeQueued = true;
     this.chain = this.chain.then(
       () =>
         new Promise<void>((resolve) => {
+          this.writeQueued = false;
           const value = Object.keys(this.saved).length ? { ...this.saved } : undefined;
           this.node.context().set(PENDING_KEY, value, this.settings.store || undefined, (err) => {
             if (err) this.node.warn(this.t('lipsync.errors.contextWrite', { error: err.message }));
