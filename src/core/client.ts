@@ -83,12 +83,14 @@ const clientOptionsSchema = z.object({
 
 const idSchema = z.string({ error: 'job id is required' }).trim().min(1, 'job id is empty: pass the id returned by Create Job');
 
-const mediaUrl = (field: string) =>
+const mediaUrlSchema = (field: string) =>
   z
     .string({ error: `${field} is required: give a public http(s) URL of the media file` })
     .trim()
     .min(1, `${field} is empty: give a public http(s) URL of the media file`)
     .refine((v) => /^https?:\/\/[^\s]+$/i.test(v), `${field} must be an http(s) URL the provider can download`);
+/** Built once per field (a zod schema compiles on its first parse). */
+const MEDIA_URL = { videoUrl: mediaUrlSchema('videoUrl'), audioUrl: mediaUrlSchema('audioUrl') };
 
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 const binarySchema = (field: string) =>
@@ -167,7 +169,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     const { videoUrl, audioUrl, video, audio, ...rest } = input;
     const out: CreateInput = {};
     for (const [role, url, bytes] of [['video', videoUrl, video], ['audio', audioUrl, audio]] as const) {
-      const urlField = `${role}Url`;
+      const urlField = `${role}Url` as const;
       const hasUrl = url !== undefined && url !== null && url !== '';
       if (hasUrl && bytes !== undefined) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `Give either ${urlField} or ${role} (the file's bytes), not both`, { provider, field: urlField });
       if (bytes !== undefined) {
@@ -175,7 +177,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         if (!r.success) throw invalid(r.error, role);
         out[role] = r.data as BinaryMedia;
       } else {
-        const r = mediaUrl(urlField).safeParse(url);
+        const r = MEDIA_URL[urlField].safeParse(url);
         if (!r.success) throw invalid(r.error, urlField);
         out[urlField] = r.data;
       }

@@ -49,6 +49,10 @@ function toJob(t: Task, raw: unknown): LipSyncJob {
   };
 }
 
+
+/** Built once: a zod schema compiles on its first parse, so one made per response would compile every time. */
+const taskEnvelope = envelope(task);
+const listDataEnvelope = envelope(listData);
 export const fishAudioOpen: ProviderAdapter<Record<string, never>> = {
   id: 'fishaudio-open',
   displayName: 'Fish Audio (open API)',
@@ -58,13 +62,13 @@ export const fishAudioOpen: ProviderAdapter<Record<string, never>> = {
 
   buildCreate: (input) => ({ method: 'POST', path: '/api/open/lip-sync/create', json: { video_url: input.videoUrl, audio_url: input.audioUrl } }),
   parseCreate(res) {
-    const body = parseBody(envelope(task), res, 'fishaudio-open', 'create');
+    const body = parseBody(taskEnvelope, res, 'fishaudio-open', 'create');
     return toJob(body.data, res.json);
   },
 
   buildGet: (id) => ({ method: 'GET', path: '/api/open/lip-sync/query', query: { id } }),
   parseGet(res, id) {
-    return toJob(parseBody(envelope(task), res, 'fishaudio-open', 'query', id).data, res.json);
+    return toJob(parseBody(taskEnvelope, res, 'fishaudio-open', 'query', id).data, res.json);
   },
 
   buildList: (q) => ({
@@ -73,7 +77,7 @@ export const fishAudioOpen: ProviderAdapter<Record<string, never>> = {
     query: { page: q.page, limit: q.limit === undefined ? undefined : Math.min(q.limit, 50), status: q.status && TO_PROVIDER_STATUS[q.status] },
   }),
   parseList(res) {
-    const body = parseBody(envelope(listData), res, 'fishaudio-open', 'list');
+    const body = parseBody(listDataEnvelope, res, 'fishaudio-open', 'list');
     const p = body.data.pagination;
     return {
       jobs: (body.data.tasks ?? []).map((t) => toJob(t, t)),

@@ -75,6 +75,10 @@ function toJob(data: Record<string, unknown>, raw: unknown): LipSyncJob {
   };
 }
 
+
+/** Built once: a zod schema compiles on its first parse, so one made per response would compile every time. */
+const jobEnvelope = envelope(job);
+const listDataEnvelope = envelope(listData);
 export const fishAudioV1: ProviderAdapter<Record<string, never>> = {
   id: 'fishaudio-v1',
   displayName: 'Fish Audio (v1 API)',
@@ -83,14 +87,14 @@ export const fishAudioV1: ProviderAdapter<Record<string, never>> = {
   authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
 
   buildCreate: (input) => ({ method: 'POST', path: '/api/open/v1/media/lip-sync/jobs', json: { videoUrl: input.videoUrl, audioUrl: input.audioUrl } }),
-  parseCreate: (res) => toJob(parseBody(envelope(job), res, 'fishaudio-v1', 'create').data, res.json),
+  parseCreate: (res) => toJob(parseBody(jobEnvelope, res, 'fishaudio-v1', 'create').data, res.json),
 
   buildGet: (id) => ({ method: 'GET', path: `/api/open/v1/media/lip-sync/jobs/${encodeURIComponent(id)}` }),
-  parseGet: (res, id) => toJob(parseBody(envelope(job), res, 'fishaudio-v1', 'get job', id).data, res.json),
+  parseGet: (res, id) => toJob(parseBody(jobEnvelope, res, 'fishaudio-v1', 'get job', id).data, res.json),
 
   buildList: (q) => ({ method: 'GET', path: '/api/open/v1/media/lip-sync/jobs', query: { page: q.page, limit: q.limit, status: q.status } }),
   parseList(res) {
-    const data = parseBody(envelope(listData), res, 'fishaudio-v1', 'list').data;
+    const data = parseBody(listDataEnvelope, res, 'fishaudio-v1', 'list').data;
     if (Array.isArray(data)) return { jobs: data.map((j) => toJob(j, j)), raw: res.json };
     const items = data.items ?? data.jobs ?? [];
     const page = firstNumber(data.page);
