@@ -1,0 +1,255 @@
+// Akool callbacks end to end in a real `n8n start` (n8n 2.8.4 on Node 20): the packed package installed as a
+// community package, the sandbox in this process sending its signed, encrypted callbacks to n8n's real HTTP port.
+//  - Create and Wait with "Wait For: Akool Callback" parks the execution and is resumed by the callback: one create,
+//    zero status requests; forged and late callbacks are refused (401) and resume nothing.
+//  - The Lip Sync Akool Trigger starts a workflow from a verified callback and refuses a forged one.
+// Each workflow ends in an HTTP Request to a receiver in this test, which is how the test sees what came out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox/types';
+import { TARGETS, freePort, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { inCi, missing } from './support/tools';
+
+const target = TARGETS[0]!; // n8n 2.8.4 on Node 20
+const unavailable = missing([n8nBin(target), target.node], target.label);
+if (unavailable && !inCi) console.warn(`[n8n callbacks e2e] skipped: ${unavailable}`);
+const skip = Boolean(unavailable) && !inCi;
+
+const KEY = 'sandbox-key-0123456789ab'; // Akool's client secret is the API key: 24 characters, an AES-192 key
+const CLIENT_ID = 'AKDt8rWEczpYPzCG';
+const PKG = '@lipsync-kit/n8n-nodes-lipsync';
+const TEST_TIMEOUT = 120_000;
+
+let sandbox: Sandbox;
+let receiver: Server;
+let receiverUrl = '';
+const outputs: Record<string, any>[] = [];
+let child: ChildProcess | undefined;
+let log = '';
+let base = '';
+const temp: string[] = [];
+
+/** Polls until `check` gives a value (generous: never used to assert a duration). */
+async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+function workflows() {
+	const report = (name: string, tag: string) => ({
+		id: `report${tag}`,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [600, 0],
+		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+	});
+	const cred = { lipSyncKitAkoolApi: { id: 'lsAkoolCallback1', name: 'Akool callbacks' } };
+	return [
+		{
+			id: 'lipsyncCallbackWait',
+			name: 'Create and wait for the callback',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+			nodes: [
+				{
+					id: 'start1',
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: 'b0d6a7a4-1a3e-4c55-9a57-3f1c0c0c0a01',
+					parameters: { httpMethod: 'POST', path: 'start-lipsync', responseMode: 'onReceived', options: {} },
+				},
+				{
+					id: 'lipsync1',
+					name: 'Lip sync',
+					type: `${PKG}.lipSync`,
+					typeVersion: 1,
+					position: [300, 0],
+					credentials: cred,
+					parameters: {
+						provider: 'akool',
+						resource: 'job',
+						operation: 'createAndWait',
+						videoUrl: '={{ $json.body.videoUrl }}',
+						audioUrl: '={{ $json.body.audioUrl }}',
+						waitFor: 'callback',
+						timeoutMinutes: 10,
+						options: {},
+					},
+				},
+				report('Report', 'wait'),
+			],
+		},
+		{
+			id: 'lipsyncCallbackTrig',
+			name: 'Videos from Akool callbacks',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: { 'Akool callback': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+			nodes: [
+				{
+					id: 'trigger1',
+					name: 'Akool callback',
+					type: `${PKG}.lipSyncAkoolTrigger`,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: 'c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02',
+					credentials: cred,
+					parameters: { events: ['completed', 'failed'], options: {} },
+				},
+				report('Report', 'trigger'),
+			],
+		},
+	];
+}
+
+beforeAll(async () => {
+	if (skip) return;
+	sandbox = await startSandbox({ apiKey: KEY, akoolClientId: CLIENT_ID, jobDurationMs: 3_000, akoolCallbacks: { retryDelaysMs: [500, 1_000, 2_000, 4_000, 8_000] } });
+	receiver = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+	receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+	const tarball = await packPackage();
+	const nodesDir = await installCommunityPackage(tarball);
+	const userFolder = newUserFolder(nodesDir);
+	temp.push(dirname(tarball), dirname(nodesDir), userFolder);
+	const credentials = [{ id: 'lsAkoolCallback1', name: 'Akool callbacks', type: 'lipSyncKitAkoolApi', data: { apiKey: KEY, baseUrl: sandbox.baseUrl('akool'), clientId: CLIENT_ID } }];
+	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
+	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows()));
+	for (const args of [
+		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
+		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
+		['publish:workflow', '--id=lipsyncCallbackWait'],
+		['publish:workflow', '--id=lipsyncCallbackTrig'],
+	]) {
+		const r = await n8n(target, userFolder, args);
+		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
+	}
+
+	const port = await freePort();
+	base = `http://127.0.0.1:${port}`;
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		WEBHOOK_URL: `${base}/`,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_LOG_LEVEL: 'warn',
+		NO_PROXY: '127.0.0.1,localhost',
+		no_proxy: '127.0.0.1,localhost',
+	};
+	delete env.VITEST;
+	delete env.VITEST_WORKER_ID;
+	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout!.on('data', (d: Buffer) => (log += d));
+	child.stderr!.on('data', (d: Buffer) => (log += d));
+	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body (refused 401).
+	await until(async () => {
+		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+		return r && r.status !== 404 ? r.status : undefined;
+	}, 'n8n to serve the webhooks', 90_000);
+}, 240_000);
+
+afterAll(async () => {
+	if (child && child.exitCode === null) {
+		const exited = new Promise((r) => child!.once('exit', r));
+		child.kill('SIGTERM');
+		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(timer);
+	}
+	receiver?.closeAllConnections();
+	receiver?.close();
+	await sandbox?.close();
+	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(skip)(`Akool callbacks in a real n8n start (${target.label})`, () => {
+	it(
+		'Create and Wait parks the execution and resumes on the callback: one create, no status poll; forged and late callbacks resume nothing',
+		async () => {
+			sandbox.reset();
+			const started = await fetch(`${base}/webhook/start-lipsync`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: `${sandbox.url}/media/sample.wav` }),
+			});
+			expect(started.status, await started.text()).toBe(200);
+			const create = await until(() => sandbox.requests.find((r) => r.provider === 'akool' && r.method === 'POST'), 'the create');
+			const resumeUrl = (create.body as { webhookUrl: string }).webhookUrl;
+			expect(resumeUrl).toMatch(new RegExp(`^${base}/webhook-waiting/\\d+$`));
+			const jobId = sandbox.listJobs('akool')[0]!.id;
+
+			// While the job runs: a forged and a late callback, straight to the resume URL.
+			await until(() => sandbox.callbacks.find((c) => c.kind === 'scheduled' && c.delivered), 'the processing callback, accepted');
+			const forged = await sandbox.sendAkoolCallback({ jobId, status: 'completed', forged: true });
+			const late = await sandbox.sendAkoolCallback({ jobId, status: 'completed', timestamp: Date.now() - 60 * 60_000 });
+			expect([forged.attempts[0]!.status, late.attempts[0]!.status]).toEqual([401, 401]);
+			expect(outputs.filter((o) => o.path === '/wait')).toEqual([]);
+
+			const out = await until(() => outputs.find((o) => o.path === '/wait'), 'the resumed execution to report');
+			expect(out).toMatchObject({ id: jobId, provider: 'akool', status: 'completed', resultUrl: expect.stringContaining(`/results/akool/${jobId}.mp4`) });
+			const akool = sandbox.requests.filter((r) => r.provider === 'akool');
+			expect(akool.filter((r) => r.method === 'POST')).toHaveLength(1);
+			expect(akool.filter((r) => r.method === 'GET')).toHaveLength(0);
+
+			// A replay of the final callback after the execution finished resumes nothing either.
+			const final = sandbox.callbacks.findIndex((c) => c.kind === 'scheduled' && c.status === 3);
+			const replay = await sandbox.sendAkoolCallback({ replay: final });
+			expect(replay.attempts[0]!.status).toBeGreaterThanOrEqual(400);
+			await new Promise((r) => setTimeout(r, 500));
+			expect(outputs.filter((o) => o.path === '/wait')).toHaveLength(1);
+		},
+		TEST_TIMEOUT,
+	);
+
+	it(
+		'the trigger starts a workflow from a verified callback and refuses a forged one',
+		async () => {
+			sandbox.reset();
+			const hook = `${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`;
+			const created = await fetch(`${sandbox.baseUrl('akool')}/api/open/v3/content/video/lipsync`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+				body: JSON.stringify({ video_url: `${sandbox.url}/media/sample.mp4?sandbox_duration=1000`, audio_url: `${sandbox.url}/media/sample.wav`, webhookUrl: hook }),
+			}).then((r) => r.json() as Promise<{ data: { _id: string } }>);
+			const jobId = created.data._id;
+			const forged = await sandbox.sendAkoolCallback({ jobId, status: 'completed', forged: true });
+			expect(forged.attempts[0]!.status).toBe(401);
+			const out = await until(() => outputs.find((o) => o.path === '/trigger' && o.id === jobId), 'the triggered workflow to report');
+			expect(out).toMatchObject({ id: jobId, status: 'completed', provider: 'akool' });
+			// "processing" was acknowledged (200) but started nothing: exactly one run, for "completed".
+			await until(() => (sandbox.callbacks.filter((c) => c.kind === 'scheduled').every((c) => c.delivered) ? true : undefined), 'both callbacks answered');
+			expect(outputs.filter((o) => o.path === '/trigger')).toHaveLength(1);
+		},
+		TEST_TIMEOUT,
+	);
+});
