@@ -176,7 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } catch {
       return send(res, json(400, { error: 'the body is not valid JSON' }));
     }
-    send(res, control(sandbox, req.method ?? 'GET', url.pathname, url.searchParams, parsed));
+    send(res, await control(sandbox, req.method ?? 'GET', url.pathname, url.searchParams, parsed));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

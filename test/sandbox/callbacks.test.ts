@@ -161,3 +161,18 @@ describe('Akool callbacks from the sandbox', () => {
     expect(receiver.got).toEqual([]);
   });
 });
+
+describe('Akool callbacks through the control API (for processes that cannot call the JS API)', () => {
+  it('lists the callbacks sent and sends one on demand', async () => {
+    const id = await createAkool(`${video}?sandbox_duration=3000`, `${receiver.url}/hook`);
+    await until(() => sandbox.callbacks[0]?.delivered || undefined, 'the processing callback');
+    const ctl = (method: string, path: string, body?: unknown) =>
+      fetch(`${sandbox.url}/__sandbox${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const listed = await ctl('GET', '/callbacks');
+    expect(listed.body.callbacks.map((c: { jobId: string; status: number }) => [c.jobId, c.status])).toEqual([[id, 2]]);
+    const sent = await ctl('POST', '/akool-callback', { jobId: id, status: 'completed', forged: true });
+    expect(sent).toMatchObject({ status: 200, body: { kind: 'forged', jobId: id, attempts: [{ status: 200 }] } });
+    expect(() => verifyAkoolCallback(receiver.got.at(-1)!.body, secrets)).toThrow(/signature does not match/);
+    expect(await ctl('POST', '/akool-callback', { jobId: 'nope' })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/jobId/) } });
+  });
+});
