@@ -77,11 +77,11 @@ const debug = (id: string): Msg => ({ id, type: 'debug', z: 'tab', active: false
 const at = (id: string) => received.filter((r) => r.id === id).map((r) => r.msg);
 
 /** inject -> create (Akool, webhookUrl = the callback node) -> wait (callbacks); callback node -> debug. */
-function flow(opts: { waitMode?: string; timeoutSec?: number; webhookUrl?: string; clientId?: string } = {}): Msg[] {
+function flow(opts: { waitMode?: string; timeoutSec?: number; webhookUrl?: string; clientId?: string; callbackNode?: boolean } = {}): Msg[] {
   return [
     { id: 'tab', type: 'tab', label: 'callbacks' },
     { id: 'acc', type: 'lipsync-account', provider: 'akool', baseUrl: sandbox.baseUrl('akool'), credentials: { apiKey: KEY, clientId: opts.clientId ?? CLIENT_ID } },
-    { id: 'cb', type: 'lipsync-callback', z: 'tab', account: 'acc', url: '/hooks/akool', maxAge: 300, wires: [['dbgCb']] },
+    ...(opts.callbackNode === false ? [] : [{ id: 'cb', type: 'lipsync-callback', z: 'tab', account: 'acc', url: '/hooks/akool', maxAge: 300, wires: [['dbgCb']] }]),
     {
       id: 'create', type: 'lipsync-create', z: 'tab', account: 'acc', videoUrl: 'videoUrl', videoUrlType: 'msg', audioUrl: 'audioUrl', audioUrlType: 'msg',
       webhookUrl: opts.webhookUrl ?? hookUrl, webhookUrlType: 'str', wait: false, outputs: 1, wires: [['wait']],
@@ -130,6 +130,13 @@ describe(`Akool callbacks in real Node-RED ${RED_VERSION}`, () => {
     ]);
     await until(() => (sandbox.callbacks.every((c) => c.delivered) ? true : undefined), 'both callbacks answered');
     expect(sandbox.callbacks.map((c) => c.attempts.map((a) => a.status))).toEqual([[200], [200]]);
+    // The same news again, or "processing" arriving after the end (retries can come out of order): 200, not sent on.
+    const again = await sandbox.sendAkoolCallback({ jobId: done!.jobId, status: 'completed' });
+    const outOfOrder = await sandbox.sendAkoolCallback({ jobId: done!.jobId, status: 'processing' });
+    expect([again.attempts[0]!.status, outOfOrder.attempts[0]!.status]).toEqual([200, 200]);
+    await sleep(100);
+    expect(at('dbgCb')).toHaveLength(2);
+    expect(at('dbgDone')).toHaveLength(1);
     expect(at('dbgFail')).toEqual([]);
     expect(at('dbgCaught')).toEqual([]);
   });
@@ -204,6 +211,16 @@ describe(`Akool callbacks in real Node-RED ${RED_VERSION}`, () => {
     expect(timedOut!.jobId).toBe(timedOut!.payload.id);
     expect(creates()).toHaveLength(1);
     expect(polls()).toHaveLength(1);
+  });
+
+  it('warns when a callback-mode wait has no job callback node on its account', async () => {
+    await deploy(flow({ callbackNode: false, timeoutSec: 60 }));
+    go();
+    const warning = await until(
+      () => logs.find((l) => l.type === 'lipsync-wait' && l.level === RED.log.WARN && /no job callback node listens/.test(l.msg)),
+      'the warning',
+    );
+    expect(warning.msg).toMatch(/only end at the timeout/);
   });
 
   it('the polling mode is unchanged: it polls', async () => {

@@ -7,6 +7,8 @@ import { ERROR_CODES, LipSyncError, ReplayGuard, waitCancelledError, waitTimedOu
 
 type Listener = (job: LipSyncJob) => void;
 
+const terminal = (job: LipSyncJob) => job.status === 'completed' || job.status === 'failed';
+
 /** How long a finished job's callback is kept for a wait that starts after it arrived. */
 const RECENT_TTL_MS = 60 * 60_000;
 const RECENT_MAX = 2_000;
@@ -25,8 +27,9 @@ export class CallbackHub {
    * (Akool retries, or re-signs the same news): the caller should answer 200 and emit nothing.
    */
   publish(job: LipSyncJob, now = Date.now()): boolean {
-    const before = this.recent.get(job.id);
-    if (before && before.job.status === job.status) return false;
+    const before = this.recent.get(job.id)?.job;
+    // A repeated status, or a late "processing" after the job ended (retries can arrive out of order), is old news.
+    if (before && (before.status === job.status || terminal(before))) return false;
     this.recent.delete(job.id);
     this.recent.set(job.id, { job, at: now });
     for (const [id, entry] of this.recent) {
@@ -70,7 +73,6 @@ function settle(job: LipSyncJob, id: string): LipSyncJob {
   });
 }
 
-const terminal = (job: LipSyncJob) => job.status === 'completed' || job.status === 'failed';
 
 /**
  * Waits for the job's verified callback instead of polling: no status request while waiting, and one status

@@ -207,6 +207,7 @@ export class Waits {
         jobId: w.saved.jobId,
       });
     }
+    if (account.callbacks.receivers === 0) this.node.warn(this.t('lipsync.errors.noCallbackNode', { id: w.saved.jobId }));
     return waitForCallback(account.callbacks, account.getClient(), w.saved.jobId, {
       timeoutMs: remaining,
       signal: w.controller.signal,
