@@ -4,15 +4,16 @@
 //    zero status requests; forged and late callbacks are refused (401) and resume nothing.
 //  - The Lip Sync Akool Trigger starts a workflow from a verified callback and refuses a forged one.
 // Each workflow ends in an HTTP Request to a receiver in this test, which is how the test sees what came out.
+// Diagnosis: LIPSYNC_N8N_LOG_LEVEL=debug LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log (on a timeout, and at the end).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, freePort, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -33,6 +34,23 @@ let log = '';
 let base = '';
 const temp: string[] = [];
 let nodesDir = '';
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
+ * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
+ * which then connects to itself), and the test would talk to something that is not n8n.
+ */
+async function quietPort(): Promise<number> {
+	for (;;) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		const free = await new Promise<boolean>((resolve) => {
+			const probe = createNetServer();
+			probe.once('error', () => resolve(false));
+			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+		});
+		if (free) return port;
+	}
+}
 
 /** Polls until `check` gives a value (generous: never used to assert a duration). */
 async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
@@ -163,7 +181,7 @@ async function startN8n(target: CliTarget): Promise<void> {
 		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
 	}
 
-	const port = await freePort();
+	const port = await quietPort();
 	base = `http://127.0.0.1:${port}`;
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
@@ -173,7 +191,7 @@ async function startN8n(target: CliTarget): Promise<void> {
 		N8N_PORT: String(port),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		WEBHOOK_URL: `${base}/`,
-		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
@@ -187,14 +205,17 @@ async function startN8n(target: CliTarget): Promise<void> {
 	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
 	child.stdout!.on('data', (d: Buffer) => (log += d));
 	child.stderr!.on('data', (d: Buffer) => (log += d));
-	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body (refused 401).
+	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body, until the
+	// trigger itself refuses it (401 with its reason).
 	await until(async () => {
 		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
-		return r && r.status !== 404 ? r.status : undefined;
+		const text = r ? await r.text() : '';
+		return r?.status === 401 && /must have signature/.test(text) ? true : undefined;
 	}, 'n8n to serve the webhooks', 90_000);
 }
 
 async function stopN8n(): Promise<void> {
+	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
 	if (child && child.exitCode === null) {
 		const exited = new Promise((r) => child!.once('exit', r));
 		child.kill('SIGTERM');
@@ -225,7 +246,8 @@ describe.each(TARGETS)('Akool callbacks in a real n8n start ($label)', (target: 
 				});
 				return r.status === 404 ? undefined : r;
 			}, 'the start webhook');
-			expect(started.status, await started.text()).toBe(200);
+			expect(started.status).toBe(200);
+			expect(await started.text()).toMatch(/Workflow was started/);
 			const create = await until(() => sandbox.requests.find((r) => r.provider === 'akool' && r.method === 'POST'), 'the create');
 			const resumeUrl = (create.body as { webhookUrl: string }).webhookUrl;
 			// Newer n8n signs the resume URL (?signature=...); the callback must come back to it unchanged.
