@@ -31,6 +31,17 @@ export default [
 		},
 	},
 	{
+		files: ['nodes/LipSync/LipSync.node.ts', 'nodes/LipSyncAkoolTrigger/LipSyncAkoolTrigger.node.ts'],
+		rules: {
+			// Switched off: @n8n/community-nodes/webhook-lifecycle-complete (wants webhookMethods checkExists/create/delete).
+			// Why: Akool has no API to register, list or delete webhooks; the URL travels with each job (webhookUrl on
+			// the create), so there is nothing to set up or clean up. The Lip Sync node's webhook is a restart webhook
+			// (the execution's resume URL, like n8n's Wait node); the trigger's URL is given to jobs by the user, like
+			// n8n's Webhook node. Neither has a lifecycle at the provider to implement.
+			'@n8n/community-nodes/webhook-lifecycle-complete': 'off',
+		},
+	},
+	{
 		files: ['package.json'],
 		rules: {
 			// Switched off: @n8n/community-nodes/no-runtime-dependencies.

@@ -1,4 +1,5 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { resumeFromCallback, resumeWebhook } from './actions/job/callbackWait';
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
 import { lipSyncKitS3StorageTest } from './methods/credentialTest';
@@ -23,11 +24,17 @@ export class LipSync implements INodeType {
 			{ name: 'lipSyncKitJoggAiApi', required: true, displayOptions: { show: { provider: ['joggai'] } } },
 			{ name: 'lipSyncKitS3StorageApi', required: true, testedBy: 'lipSyncKitS3StorageTest', displayOptions: { show: { useStorage: [true] } } },
 		],
+		// Create and Wait with "Wait For: Akool Callback" parks the execution; Akool's callback resumes it here.
+		webhooks: [resumeWebhook],
 	};
 
 	methods = { credentialTest: { lipSyncKitS3StorageTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeFromCallback.call(this);
 	}
 }

@@ -150,3 +150,6 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
 }
+
+/** The errors a wait ends with, for waits that are not driven by polling (provider callbacks). */
+export { cancelled as waitCancelledError, timedOut as waitTimedOutError };

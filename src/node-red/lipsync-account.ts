@@ -1,4 +1,5 @@
 import { PROVIDER_IDS, adapters, createLipSyncClient, providerName, type LipSyncClient, type ProviderId, type S3StorageConfig } from '../index';
+import { CallbackHub } from './lib/callbacks';
 import type { AccountNode, NodeAPI, NodeDef } from './lib/red-types';
 
 interface AccountDef extends NodeDef {
@@ -57,6 +58,10 @@ export = function register(RED: NodeAPI): void {
       });
       return client;
     };
+
+    // Akool callbacks: the callback nodes verify with these and hand the jobs to the waits on this account.
+    this.callbacks = new CallbackHub();
+    this.callbackSecrets = () => ({ clientId: (this.credentials?.clientId ?? '').trim(), clientSecret: this.credentials?.apiKey ?? '' });
 
     this.on('close', (_removed, done) => {
       const closing = client?.close();

@@ -5,11 +5,13 @@ import { SANDBOX_PROVIDERS, type SandboxOptions } from './types';
 
 /** `lipsync-sandbox`: runs the sandbox until SIGINT/SIGTERM. */
 
-const USAGE = `Usage: lipsync-sandbox [--port 4010] [--host 127.0.0.1] [--key sandbox-key] [--job-duration 3000] [--log]
+const USAGE = `Usage: lipsync-sandbox [--port 4010] [--host 127.0.0.1] [--key sandbox-key] [--job-duration 3000] [--akool-client-id ID] [--log]
 
 A loopback server that speaks the wire formats of Fish Audio (open and v1 APIs), Akool, Chamelaion and JoggAI.
 Point a client's base URL at the printed address and use the key. The key "sandbox-no-credits" gets each
-provider's out-of-credits error; any other key its auth error.`;
+provider's out-of-credits error; any other key its auth error. Akool jobs created with a webhookUrl get
+Akool's signed, encrypted callbacks, signed with --akool-client-id and the key (which must then have 16, 24 or
+32 characters, like Akool's client secret).`;
 
 export function parseCliArgs(argv: string[]): SandboxOptions & { help: boolean } {
   const { values } = parseArgs({
@@ -19,6 +21,7 @@ export function parseCliArgs(argv: string[]): SandboxOptions & { help: boolean }
       host: { type: 'string', default: '127.0.0.1' },
       key: { type: 'string', default: 'sandbox-key' },
       'job-duration': { type: 'string', default: '3000' },
+      'akool-client-id': { type: 'string' },
       log: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -33,6 +36,7 @@ export function parseCliArgs(argv: string[]): SandboxOptions & { help: boolean }
     host: values.host!,
     apiKey: values.key!,
     jobDurationMs: number('job-duration', values['job-duration']!),
+    akoolClientId: values['akool-client-id'],
     logRequests: values.log!,
     help: values.help!,
   };

@@ -1,6 +1,6 @@
 import { json, type WireResponse } from './http';
 import { asObject } from './providers/common';
-import { SANDBOX_PROVIDERS, type FaultConfig, type FaultSpec, type ProviderId, type Sandbox } from './types';
+import { SANDBOX_PROVIDERS, type FaultConfig, type FaultSpec, type ManualCallback, type ProviderId, type Sandbox } from './types';
 
 /**
  * The control API, for processes that cannot call the JS API (the n8n CLI, a Node-RED child process):
@@ -10,8 +10,10 @@ import { SANDBOX_PROVIDERS, type FaultConfig, type FaultSpec, type ProviderId, t
  *   GET  /__sandbox/requests         recorded requests (?provider= to filter)
  *   GET  /__sandbox/jobs             jobs in the common vocabulary (?provider= to filter)
  *   POST /__sandbox/job-duration     { ms }: the duration of jobs created from now on
+ *   GET  /__sandbox/callbacks        Akool callbacks sent, with their attempts
+ *   POST /__sandbox/akool-callback   a ManualCallback ({ jobId, status?, forged?, timestamp?, replay?, url? }): sent once, now
  */
-export function control(sandbox: Sandbox, method: string, path: string, query: URLSearchParams, body: unknown): WireResponse {
+export function control(sandbox: Sandbox, method: string, path: string, query: URLSearchParams, body: unknown): WireResponse | Promise<WireResponse> {
   const provider = query.get('provider') as ProviderId | null;
   if (provider && !SANDBOX_PROVIDERS.includes(provider)) return json(400, { error: `provider must be one of: ${SANDBOX_PROVIDERS.join(', ')}` });
   const route = `${method} ${path.replace(/\/+$/, '')}`;
@@ -39,6 +41,13 @@ export function control(sandbox: Sandbox, method: string, path: string, query: U
         sandbox.setJobDuration(ms);
         return json(200, { ok: true, ms });
       }
+      case 'GET /__sandbox/callbacks':
+        return json(200, { callbacks: sandbox.callbacks });
+      case 'POST /__sandbox/akool-callback':
+        return sandbox.sendAkoolCallback((asObject(body) ?? {}) as ManualCallback).then(
+          (sent) => json(200, sent),
+          (e: Error) => json(400, { error: e.message }),
+        );
       default:
         return json(404, { error: `no control route ${route}` });
     }

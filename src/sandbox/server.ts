@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CallbackSender } from './callbacks';
 import { control } from './control';
 import { writeFault, FaultPlan, type FaultTarget } from './faults';
 import { FileRoutes, UPLOAD_LIMIT } from './files';
 import { flatHeaders, json, mediaType, queryObject, readBody, send, type WireResponse } from './http';
 import { AssetStore, createMediaChecker, isLoopbackHost, loadSamples } from './media';
 import { WIRES, mountedAt } from './providers';
-import type { Identity, KeyRing, ProviderWire, RouteContext } from './providers/common';
+import { failureText, type Identity, type KeyRing, type ProviderWire, type RouteContext } from './providers/common';
 import { RateLimiter } from './ratelimit';
 import { findRoute, loggedBody, parseRequest } from './request';
 import { JobStore, snapshot, type StoredJob } from './state';
@@ -67,6 +68,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const resultUrl = (job: StoredJob) => `${origin}/results/${job.provider}/${encodeURIComponent(job.id)}.mp4`;
   const coverUrl = (job: StoredJob) => `${origin}/results/${job.provider}/${encodeURIComponent(job.id)}.jpg`;
+  const callbacks = new CallbackSender({
+    apiKey,
+    options: { clientId: options.akoolClientId, ...options.akoolCallbacks },
+    resultUrl,
+    failureText,
+    findJob: (id) => jobs.get('akool', id),
+  });
+  const scheduleCallbacks = (job: StoredJob) => callbacks.schedule(job);
 
   /** Logs a request; its status is filled in once the response is sent. */
   function record(entry: RecordedRequest, res: ServerResponse): RecordedRequest {
@@ -140,7 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const retryAfterSec = limiter.check(wire.id, route.create === true, now);
       if (retryAfterSec !== undefined) return wire.error('rate-limited', { retryAfterSec });
       if (route.create && identity === 'no-credits') return wire.error('no-credits');
-      const ctx: RouteContext = { now, identity, jobs, assets, keys, origin, resultUrl, coverUrl };
+      const ctx: RouteContext = { now, identity, jobs, assets, keys, origin, resultUrl, coverUrl, scheduleCallbacks };
       return route.handle(wreq, ctx, params);
     };
     respond(res, { provider: wire.id, method: wreq.method, url: entry.url, explicitOnly: false }, wire, produce, entry);
@@ -168,7 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } catch {
       return send(res, json(400, { error: 'the body is not valid JSON' }));
     }
-    send(res, control(sandbox, req.method ?? 'GET', url.pathname, url.searchParams, parsed));
+    send(res, await control(sandbox, req.method ?? 'GET', url.pathname, url.searchParams, parsed));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -219,6 +228,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get requests() {
       return requests;
     },
+    get callbacks() {
+      return callbacks.sent;
+    },
+    sendAkoolCallback: (callback) => callbacks.sendNow(callback),
     clearRequests: () => void (requests.length = 0),
     jobCount: (provider) => jobs.count(provider),
     getJob(provider, id) {
@@ -238,6 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       jobs.clear();
       jobs.durationMs = initialDuration;
       requests.length = 0;
+      callbacks.reset();
       assets.clear();
       tokens.clear();
       limiter.clear();
@@ -246,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close() {
       closing ??= new Promise<void>((resolve) => {
         probes.abort();
+        callbacks.close();
         server.close(() => resolve());
         for (const timer of stalled.values()) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();

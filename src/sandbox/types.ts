@@ -72,6 +72,62 @@ export interface SandboxOptions {
   logRequests?: boolean;
   /** Oldest recorded requests are dropped beyond this many (default 200,000). */
   maxRecordedRequests?: number;
+  /** Akool webhook callbacks for jobs created with a webhookUrl (see `Sandbox.callbacks`). */
+  akoolCallbacks?: AkoolCallbackOptions;
+}
+
+export interface AkoolCallbackOptions {
+  /** Default true: every Akool job created with a webhookUrl gets its callbacks. */
+  send?: boolean;
+  /** The client id callbacks are signed with and whose first 16 bytes are the AES IV (default `akoolClientId`, else 'sandbox-clientid'). */
+  clientId?: string;
+  /** The AES key; Akool's client secret is the API key (default `apiKey`, which must then be 16, 24 or 32 characters). */
+  clientSecret?: string;
+  /** Waits between attempts while the receiver does not answer 200 (default 1, 2, 4, 8, 16 s: six attempts). */
+  retryDelaysMs?: number[];
+  /** One attempt's time limit (default 10 s). */
+  attemptTimeoutMs?: number;
+}
+
+export interface CallbackAttempt {
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The receiver's HTTP status, when it answered. */
+  status?: number;
+  error?: string;
+}
+
+/** One callback the sandbox sent (with all its attempts). */
+export interface SentCallback {
+  provider: 'akool';
+  /** scheduled: sent as the job moved; manual / forged / late / replay: sent by `sendAkoolCallback`. */
+  kind: 'scheduled' | 'manual' | 'forged' | 'late' | 'replay';
+  jobId: string;
+  url: string;
+  /** Akool's status number: 2 processing, 3 completed, 4 failed. */
+  status: number;
+  /** The decrypted payload. */
+  payload: Record<string, unknown>;
+  /** What was POSTed last: { signature, dataEncrypt, timestamp, nonce } (undefined if it could not be encrypted). */
+  body?: { signature: string; dataEncrypt: string; timestamp: number | string; nonce: string };
+  attempts: CallbackAttempt[];
+  /** The receiver answered 200. */
+  delivered: boolean;
+}
+
+/** A callback sent once, at once, for tests. */
+export interface ManualCallback {
+  /** The Akool job (default for the URL: the job's webhookUrl). */
+  jobId?: string;
+  url?: string;
+  /** Default: the job's status now. */
+  status?: 'processing' | 'completed' | 'failed';
+  /** Signed with the wrong secret: the signature cannot match. */
+  forged?: boolean;
+  /** A late callback: validly signed, with this timestamp (ms since the epoch). */
+  timestamp?: number;
+  /** Sends an earlier callback's body again, unchanged (its index in `callbacks`, or the entry). */
+  replay?: number | SentCallback;
 }
 
 export interface RecordedRequest {
@@ -126,6 +182,10 @@ export interface Sandbox {
   baseUrl(provider: ProviderId): string;
   /** Every provider request received, oldest first (media and control requests are not recorded). */
   readonly requests: RecordedRequest[];
+  /** Every Akool callback sent, oldest first, with its attempts. */
+  readonly callbacks: SentCallback[];
+  /** Sends one Akool callback now, without retries (genuine, forged, late or replayed); resolves once answered. */
+  sendAkoolCallback(callback: ManualCallback): Promise<SentCallback>;
   clearRequests(): void;
   jobCount(provider?: ProviderId): number;
   getJob(provider: ProviderId, id: string): SandboxJob | undefined;

@@ -123,7 +123,8 @@ export const providerCreateFields: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'https://your-n8n.example.com/webhook/akool-lipsync',
-		description: 'Akool posts the finished job (encrypted) to this URL, e.g. an n8n Webhook node. Optional: the wait operations poll anyway.',
+		description:
+			'Akool posts the job (encrypted) to this URL, e.g. a Lip Sync Akool Trigger. Optional: the wait operations poll anyway. Create and Wait with Wait For: Akool Callback sends its own resume URL instead.',
 		displayOptions: { show: { provider: ['akool'] } },
 	},
 	{

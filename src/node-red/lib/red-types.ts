@@ -2,7 +2,9 @@
  * The few parts of the Node-RED runtime API these nodes use, typed locally (no @types/node-red dependency).
  * Checked against node-red 4.1 and 5.0.
  */
+import type { AkoolCallbackSecrets } from '../../providers/akool/webhook';
 import type { LipSyncClient, ProviderId } from '../../core';
+import type { CallbackHub } from './callbacks';
 
 export type NodeMessage = Record<string, unknown> & { _msgid?: string };
 export type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
@@ -66,4 +68,8 @@ export interface AccountNode extends RedNode {
   provider: ProviderId;
   /** The one client of this account: one connection pool, one rate limiter for every node using it. */
   getClient(): LipSyncClient;
+  /** Verified provider callbacks of this account (Akool), from the callback nodes to the waits. */
+  callbacks?: CallbackHub;
+  /** What Akool callbacks are verified and decrypted with: the client id and the API key (= client secret). */
+  callbackSecrets?(): AkoolCallbackSecrets;
 }

@@ -9,6 +9,8 @@ export interface WaitDef {
   timeoutUnits?: string;
   pollInterval?: string | number;
   store?: string;
+  /** 'poll' (default) or 'callback' (Akool callbacks, one status check at the timeout). */
+  waitMode?: string;
 }
 
 /** Reads the editor's wait fields; blank or invalid values fall back to the defaults (30 minutes, adaptive polling). */
@@ -20,5 +22,6 @@ export function waitSettings(def: WaitDef): WaitSettings {
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? Math.round(timeout * unit) : DEFAULT_WAIT_TIMEOUT_MS,
     pollIntervalMs: Number.isFinite(poll) && poll > 0 ? Math.max(50, Math.round(poll * 1000)) : undefined,
     store: def.store || undefined,
+    mode: def.waitMode === 'callback' ? 'callback' : 'poll',
   };
 }

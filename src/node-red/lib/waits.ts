@@ -1,4 +1,5 @@
 import { ERROR_CODES, LipSyncError, type LipSyncJob } from '../../core';
+import { waitForCallback } from './callbacks';
 import { asError, persistable, withError, withJob } from './messages';
 import type { AccountNode, DoneFn, NodeMessage, NodeStatus, RedNode, SendFn } from './red-types';
 import { type Outcome, type Translate, outcomeStatus, waitsStatus } from './status';
@@ -14,6 +15,8 @@ export interface WaitSettings {
   store?: string;
   /** Runs on a completed job before its message is sent (downloads the video into the message). */
   deliver?: (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) => Promise<void>;
+  /** 'callback': no polling; the job's verified Akool callback (through a callback node on the account) ends the wait. */
+  mode?: 'poll' | 'callback';
 }
 
 /** What is saved per wait: enough to resume it after a restart and hand the flow its message back. */
@@ -185,6 +188,7 @@ export class Waits {
     }
     const client = account.getClient();
     const remaining = Math.max(0, w.saved.startedAt + this.settings.timeoutMs - Date.now());
+    if (this.settings.mode === 'callback') return this.waitForCallback(w, account, remaining);
     return client.waitForJob(w.saved.jobId, {
       timeoutMs: remaining,
       pollIntervalMs: this.settings.pollIntervalMs,
@@ -210,6 +214,26 @@ export class Waits {
       throw error;
     }
     return job;
+  }
+
+  /** Callback mode: the account's callback nodes end the wait; one status check at the timeout (and after a restart). */
+  private waitForCallback(w: LiveWait, account: AccountNode, remaining: number): Promise<LipSyncJob> {
+    if (account.provider !== 'akool' || !account.callbacks) {
+      throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `Wait for: "Akool callbacks" needs an Akool account, and this one is ${account.provider}. Pick "polling" in the wait node`, {
+        field: 'waitMode',
+        jobId: w.saved.jobId,
+      });
+    }
+    if (account.callbacks.receivers === 0) this.node.warn(this.t('lipsync.errors.noCallbackNode', { id: w.saved.jobId }));
+    return waitForCallback(account.callbacks, account.getClient(), w.saved.jobId, {
+      timeoutMs: remaining,
+      signal: w.controller.signal,
+      checkFirst: w.resumed,
+      onProgress: (job) => {
+        w.job = job;
+        if (job.status !== 'completed' && job.status !== 'failed') this.render();
+      },
+    });
   }
 
   private fail(w: LiveWait, error: unknown, send: SendFn, done: DoneFn): void {

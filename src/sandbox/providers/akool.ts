@@ -48,12 +48,6 @@ function videoInfo(job: StoredJob, ctx: RouteContext) {
   };
 }
 
-/**
- * TODO(akool-callbacks): POST the encrypted status callbacks (status 2, then 3 or 4) to `job.webhookUrl`
- * (providers.md C: AES-CBC with clientSecret/clientId, SHA-1 signature). Called once per job created with a
- * webhookUrl; callbacks are a later issue, so nothing is sent yet.
- */
-export function sendAkoolCallback(job: StoredJob, ctx: RouteContext): void {}
 
 export const akool: ProviderWire = {
   id: 'akool',
@@ -105,7 +99,8 @@ export const akool: ProviderWire = {
           webhookUrl: webhookUrl || undefined,
           meta: { video_id: randomUUID(), task_id: objectId(ctx.now) },
         });
-        if (job.webhookUrl) sendAkoolCallback(job, ctx);
+        // Status callbacks (processing, then completed or failed) as the job moves: see ../callbacks.ts.
+        if (job.webhookUrl) ctx.scheduleCallbacks(job);
         const { faceswap_quality, storage_loc, _id, create_time, uid, type, from, video_id, video_lock_duration, deduction_lock_duration, external_video, video } = videoInfo(job, ctx);
         // Same keys and order as the seed's example response.
         return json(200, {

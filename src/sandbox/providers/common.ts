@@ -54,6 +54,8 @@ export interface RouteContext {
   origin: string;
   resultUrl(job: StoredJob): string;
   coverUrl(job: StoredJob): string;
+  /** Schedules a job's webhook callbacks (Akool). */
+  scheduleCallbacks(job: StoredJob): void;
 }
 
 export interface Route {

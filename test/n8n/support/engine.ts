@@ -136,6 +136,8 @@ export interface NodeRunOptions {
 	/** Items fed into the node. */
 	input?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** n8n's public URL for resuming waiting executions ($execution.resumeUrl = <this>/<execution id>). */
+	webhookWaitingBaseUrl?: string;
 }
 
 export interface NodeRun {
@@ -181,6 +183,7 @@ export async function startNode(options: NodeRunOptions): Promise<Execution> {
 	// n8n reports the run to the hooks at once when it is cancelled (the UI shows "canceled" right away).
 	hooks.addHandler('workflowExecuteAfter', (run: IRun) => finished.resolve(run));
 	const data = additionalData(hooks, credentialsHelper(credentialTypes, options.credentials ?? {}));
+	if (options.webhookWaitingBaseUrl !== undefined) data.webhookWaitingBaseUrl = options.webhookWaitingBaseUrl;
 	const start = workflow.getStartNode() ?? workflow.getNode('Start')!;
 	const runExecutionData = {
 		resultData: { runData: {} },
@@ -269,4 +272,70 @@ export async function testCredential(type: string, data: ICredentialDataDecrypte
 		if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
 	}
 	return { status: 'OK', message: 'Connection successful!' };
+}
+
+/**
+ * Resumes a run that ended waiting (putExecutionToWait) the way n8n's wait tracker does when its time is up: the
+ * same execution data through a new WorkflowExecute, which passes the waiting node's saved input on.
+ */
+export async function resumeWaitingRun(waiting: NodeRun, options: NodeRunOptions): Promise<NodeRun> {
+	const { nodeTypes, credentialTypes } = await loadPackage();
+	const nodes: INode[] = [
+		{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		{ id: 'lipsync', name: NODE_NAME, type: NODE_TYPE, typeVersion: 1, position: [200, 0], parameters: options.parameters as INode['parameters'] },
+	];
+	const connections = { Start: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
+	const workflow = new wf.Workflow({ id: 'test', nodes, connections, nodeTypes: nodeTypesOf(nodeTypes), active: false, settings: {} });
+	const hooks = new core.ExecutionLifecycleHooks('manual', '1', { id: 'test', nodes, connections } as never);
+	const data = additionalData(hooks, credentialsHelper(credentialTypes, options.credentials ?? {}));
+	const execute = new core.WorkflowExecute(data, 'manual', structuredClone(waiting.run.data) as never);
+	return summarize(await execute.processRunExecutionData(workflow));
+}
+
+/** Calls a node type's webhook() through n8n-core's real WebhookContext with a request body; returns its answer. */
+export async function callWebhook(options: {
+	nodeType: string;
+	parameters: Record<string, unknown>;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	body: unknown;
+	webhookDescription: Record<string, unknown>;
+}): Promise<{ result: N8nWorkflow.IWebhookResponseData; status?: number; sent?: unknown; warnings: string[] }> {
+	const { nodeTypes, credentialTypes } = await loadPackage();
+	const node: INode = {
+		id: 'hook',
+		name: 'Hook',
+		type: options.nodeType,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters as INode['parameters'],
+		credentials: Object.fromEntries(Object.keys(options.credentials).map((t) => [t, { id: `cred-${t}`, name: t }])),
+	};
+	const workflow = new wf.Workflow({ id: 'hookflow', nodes: [node], connections: {}, nodeTypes: nodeTypesOf(nodeTypes), active: false, settings: {} });
+	const hooks = new core.ExecutionLifecycleHooks('webhook', '1', { id: 'hookflow', nodes: [node], connections: {} } as never);
+	const data = additionalData(hooks, credentialsHelper(credentialTypes, options.credentials)) as IWorkflowExecuteAdditionalData & Record<string, unknown>;
+	const answer: { status?: number; sent?: unknown } = {};
+	const res = {
+		status(code: number) {
+			answer.status = code;
+			return res;
+		},
+		json(body: unknown) {
+			answer.sent = body;
+			return res;
+		},
+		end() {
+			return res;
+		},
+	};
+	data.httpRequest = { body: options.body, headers: { 'content-type': 'application/json' }, query: {}, params: {} };
+	data.httpResponse = res;
+	const warnings: string[] = [];
+	const webhookData = { httpMethod: 'POST', node: node.name, path: '', webhookDescription: options.webhookDescription, workflowId: 'hookflow' };
+	const context = new core.WebhookContext(workflow, node, data, 'webhook', webhookData as never, [], null);
+	// n8n's logger goes to the process log; the test reads what the node logs at warn and error level.
+	const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m), info: () => {}, debug: () => {} };
+	Object.defineProperty(context, 'logger', { value: logger });
+	const type = wf.NodeHelpers.getVersionedNodeType(nodeTypes[options.nodeType]!, 1);
+	const result = await type.webhook!.call(context as never);
+	return { result, ...answer, warnings };
 }

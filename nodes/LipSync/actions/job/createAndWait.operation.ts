@@ -1,9 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { mediaFields, optionsCollection, providerCreateFields, waitTimeoutField } from '../common.descriptions';
+import { createAndWaitForCallback, waitForField } from './callbackWait';
 import { isJobOutcome, jobItem, outcomeItem, readCreateInput, readOptions, settle, waitOptions, type OperationContext } from '../../helpers/utils';
 
-const properties: INodeProperties[] = [...mediaFields, ...providerCreateFields, waitTimeoutField, optionsCollection('wait')];
+const properties: INodeProperties[] = [...mediaFields, ...providerCreateFields, waitForField, waitTimeoutField, optionsCollection('wait')];
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['createAndWait'] } }, properties);
 
@@ -12,6 +13,7 @@ export const description = updateDisplayOptions({ show: { resource: ['job'], ope
  * again, and every error after the create carries the job ID.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, op: OperationContext): Promise<INodeExecutionData[]> {
+	if (op.provider === 'akool' && this.getNodeParameter('waitFor', itemIndex, 'poll') === 'callback') return await createAndWaitForCallback.call(this, itemIndex, op);
 	const client = await op.client(itemIndex);
 	const input = await readCreateInput(this, op.provider, itemIndex);
 	const options = readOptions(this, itemIndex);

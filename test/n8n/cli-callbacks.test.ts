@@ -1,0 +1,302 @@
+// Akool callbacks end to end in a real `n8n start` (n8n 2.8.4 on Node 20, n8n 2.41.1 on Node 24): the packed package installed as a
+// community package, the sandbox in this process sending its signed, encrypted callbacks to n8n's real HTTP port.
+//  - Create and Wait with "Wait For: Akool Callback" parks the execution and is resumed by the callback: one create,
+//    zero status requests; forged and late callbacks are refused (401) and resume nothing.
+//  - The Lip Sync Akool Trigger starts a workflow from a verified callback and refuses a forged one.
+// Each workflow ends in an HTTP Request to a receiver in this test, which is how the test sees what came out.
+// Diagnosis: LIPSYNC_N8N_LOG_LEVEL=debug LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log (on a timeout, and at the end).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox/types';
+import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { inCi, missing } from './support/tools';
+
+const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
+for (const [label, why] of Object.entries(unavailable)) if (why && !inCi) console.warn(`[n8n callbacks e2e] ${label} skipped: ${why}`);
+const anyToRun = TARGETS.some((t) => !unavailable[t.label] || inCi);
+
+const KEY = 'sandbox-key-0123456789ab'; // Akool's client secret is the API key: 24 characters, an AES-192 key
+const CLIENT_ID = 'AKDt8rWEczpYPzCG';
+const PKG = '@lipsync-kit/n8n-nodes-lipsync';
+const TEST_TIMEOUT = 120_000;
+
+let sandbox: Sandbox;
+let receiver: Server;
+let receiverUrl = '';
+const outputs: Record<string, any>[] = [];
+let child: ChildProcess | undefined;
+let log = '';
+let base = '';
+const temp: string[] = [];
+let nodesDir = '';
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
+ * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
+ * which then connects to itself), and the test would talk to something that is not n8n.
+ */
+async function quietPort(): Promise<number> {
+	for (;;) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		const free = await new Promise<boolean>((resolve) => {
+			const probe = createNetServer();
+			probe.once('error', () => resolve(false));
+			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+		});
+		if (free) return port;
+	}
+}
+
+/** Polls until `check` gives a value (generous: never used to assert a duration). */
+async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined) return v;
+		if (Date.now() > end) {
+			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
+			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+function workflows() {
+	const report = (name: string, tag: string) => ({
+		id: `report${tag}`,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [600, 0],
+		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+	});
+	const cred = { lipSyncKitAkoolApi: { id: 'lsAkoolCallback1', name: 'Akool callbacks' } };
+	return [
+		{
+			id: 'lipsyncCallbackWait',
+			name: 'Create and wait for the callback',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+			nodes: [
+				{
+					id: 'start1',
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: 'b0d6a7a4-1a3e-4c55-9a57-3f1c0c0c0a01',
+					parameters: { httpMethod: 'POST', path: 'start-lipsync', responseMode: 'onReceived', options: {} },
+				},
+				{
+					id: 'lipsync1',
+					name: 'Lip sync',
+					type: `${PKG}.lipSync`,
+					typeVersion: 1,
+					position: [300, 0],
+					credentials: cred,
+					parameters: {
+						provider: 'akool',
+						resource: 'job',
+						operation: 'createAndWait',
+						videoUrl: '={{ $json.body.videoUrl }}',
+						audioUrl: '={{ $json.body.audioUrl }}',
+						waitFor: 'callback',
+						timeoutMinutes: 10,
+						options: {},
+					},
+				},
+				report('Report', 'wait'),
+			],
+		},
+		{
+			id: 'lipsyncCallbackTrig',
+			name: 'Videos from Akool callbacks',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: { 'Akool callback': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+			nodes: [
+				{
+					id: 'trigger1',
+					name: 'Akool callback',
+					type: `${PKG}.lipSyncAkoolTrigger`,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: 'c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02',
+					credentials: cred,
+					parameters: { events: ['completed', 'failed'], options: {} },
+				},
+				report('Report', 'trigger'),
+			],
+		},
+	];
+}
+
+beforeAll(async () => {
+	if (!anyToRun) return;
+	sandbox = await startSandbox({ apiKey: KEY, akoolClientId: CLIENT_ID, jobDurationMs: 3_000, akoolCallbacks: { retryDelaysMs: [500, 1_000, 2_000, 4_000, 8_000] } });
+	receiver = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+	receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+	const tarball = await packPackage();
+	nodesDir = await installCommunityPackage(tarball);
+	temp.push(dirname(tarball), dirname(nodesDir));
+}, 180_000);
+
+afterAll(async () => {
+	receiver?.closeAllConnections();
+	receiver?.close();
+	await sandbox?.close();
+	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh user folder with the package, the credential and both workflows published, then `n8n start`. */
+async function startN8n(target: CliTarget): Promise<void> {
+	log = '';
+	const userFolder = newUserFolder(nodesDir);
+	temp.push(userFolder);
+	const credentials = [{ id: 'lsAkoolCallback1', name: 'Akool callbacks', type: 'lipSyncKitAkoolApi', data: { apiKey: KEY, baseUrl: sandbox.baseUrl('akool'), clientId: CLIENT_ID } }];
+	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
+	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows()));
+	for (const args of [
+		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
+		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
+		['publish:workflow', '--id=lipsyncCallbackWait'],
+		['publish:workflow', '--id=lipsyncCallbackTrig'],
+	]) {
+		const r = await n8n(target, userFolder, args);
+		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
+	}
+
+	const port = await quietPort();
+	base = `http://127.0.0.1:${port}`;
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		WEBHOOK_URL: `${base}/`,
+		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_LOG_LEVEL: process.env.LIPSYNC_N8N_LOG_LEVEL ?? 'warn',
+		NO_PROXY: '127.0.0.1,localhost',
+		no_proxy: '127.0.0.1,localhost',
+	};
+	delete env.VITEST;
+	delete env.VITEST_WORKER_ID;
+	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout!.on('data', (d: Buffer) => (log += d));
+	child.stderr!.on('data', (d: Buffer) => (log += d));
+	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body, until the
+	// trigger itself refuses it (401 with its reason).
+	await until(async () => {
+		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+		const text = r ? await r.text() : '';
+		return r?.status === 401 && /must have signature/.test(text) ? true : undefined;
+	}, 'n8n to serve the webhooks', 90_000);
+}
+
+async function stopN8n(): Promise<void> {
+	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
+	if (child && child.exitCode === null) {
+		const exited = new Promise((r) => child!.once('exit', r));
+		child.kill('SIGTERM');
+		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(timer);
+	}
+	child = undefined;
+}
+
+describe.each(TARGETS)('Akool callbacks in a real n8n start ($label)', (target: CliTarget) => {
+	const skip = Boolean(unavailable[target.label]) && !inCi;
+	beforeAll(async () => {
+		if (!skip) await startN8n(target);
+	}, 180_000);
+	afterAll(stopN8n, 30_000);
+	it.skipIf(skip)(
+		'Create and Wait parks the execution and resumes on the callback: one create, no status poll; forged and late callbacks resume nothing',
+		async () => {
+			sandbox.reset();
+			outputs.length = 0;
+			// n8n activates the workflows one by one: a 404 (not registered yet) starts nothing, so it is safe to retry.
+			const started = await until(async () => {
+				const r = await fetch(`${base}/webhook/start-lipsync`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: `${sandbox.url}/media/sample.wav` }),
+				});
+				return r.status === 404 ? undefined : r;
+			}, 'the start webhook');
+			expect(started.status).toBe(200);
+			expect(await started.text()).toMatch(/Workflow was started/);
+			const create = await until(() => sandbox.requests.find((r) => r.provider === 'akool' && r.method === 'POST'), 'the create');
+			const resumeUrl = (create.body as { webhookUrl: string }).webhookUrl;
+			// Newer n8n signs the resume URL (?signature=...); the callback must come back to it unchanged.
+			expect(resumeUrl).toMatch(new RegExp(`^${base}/webhook-waiting/\\d+(\\?signature=[0-9a-f]+)?$`));
+			const jobId = sandbox.listJobs('akool')[0]!.id;
+
+			// While the job runs: a forged and a late callback, straight to the resume URL.
+			await until(() => sandbox.callbacks.find((c) => c.kind === 'scheduled' && c.delivered), 'the processing callback, accepted');
+			const forged = await sandbox.sendAkoolCallback({ jobId, status: 'completed', forged: true });
+			const late = await sandbox.sendAkoolCallback({ jobId, status: 'completed', timestamp: Date.now() - 60 * 60_000 });
+			expect([forged.attempts[0]!.status, late.attempts[0]!.status]).toEqual([401, 401]);
+			expect(outputs.filter((o) => o.path === '/wait')).toEqual([]);
+
+			const out = await until(() => outputs.find((o) => o.path === '/wait'), 'the resumed execution to report');
+			expect(out).toMatchObject({ id: jobId, provider: 'akool', status: 'completed', resultUrl: expect.stringContaining(`/results/akool/${jobId}.mp4`) });
+			const akool = sandbox.requests.filter((r) => r.provider === 'akool');
+			expect(akool.filter((r) => r.method === 'POST')).toHaveLength(1);
+			expect(akool.filter((r) => r.method === 'GET')).toHaveLength(0);
+
+			// A replay of the final callback after the execution finished resumes nothing either.
+			const final = sandbox.callbacks.findIndex((c) => c.kind === 'scheduled' && c.status === 3);
+			const replay = await sandbox.sendAkoolCallback({ replay: final });
+			expect(replay.attempts[0]!.status).toBeGreaterThanOrEqual(400);
+			await new Promise((r) => setTimeout(r, 500));
+			expect(outputs.filter((o) => o.path === '/wait')).toHaveLength(1);
+		},
+		TEST_TIMEOUT,
+	);
+
+	it.skipIf(skip)(
+		'the trigger starts a workflow from a verified callback and refuses a forged one',
+		async () => {
+			sandbox.reset();
+			outputs.length = 0;
+			const hook = `${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`;
+			const created = await fetch(`${sandbox.baseUrl('akool')}/api/open/v3/content/video/lipsync`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+				body: JSON.stringify({ video_url: `${sandbox.url}/media/sample.mp4?sandbox_duration=1000`, audio_url: `${sandbox.url}/media/sample.wav`, webhookUrl: hook }),
+			}).then((r) => r.json() as Promise<{ data: { _id: string } }>);
+			const jobId = created.data._id;
+			const forged = await sandbox.sendAkoolCallback({ jobId, status: 'completed', forged: true });
+			expect(forged.attempts[0]!.status).toBe(401);
+			const out = await until(() => outputs.find((o) => o.path === '/trigger' && o.id === jobId), 'the triggered workflow to report');
+			expect(out).toMatchObject({ id: jobId, status: 'completed', provider: 'akool' });
+			// "processing" was acknowledged (200) but started nothing: exactly one run, for "completed".
+			await until(() => (sandbox.callbacks.filter((c) => c.kind === 'scheduled').every((c) => c.delivered) ? true : undefined), 'both callbacks answered');
+			expect(outputs.filter((o) => o.path === '/trigger')).toHaveLength(1);
+		},
+		TEST_TIMEOUT,
+	);
+});
