@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_CODES, LipSyncError, verifyAkoolCallback, type LipSyncJob } from '../index';
 import { accountOf } from './lib/messages';
 import type { AccountNode, NodeAPI, NodeDef, RedNode } from './lib/red-types';
+import { cachedTranslate } from './lib/i18n';
 
 interface CallbackDef extends NodeDef {
   account: string;
@@ -62,7 +63,7 @@ export = function register(RED: NodeAPI): void {
   function LipsyncCallback(this: RedNode, def: CallbackDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string, vars?: Record<string, unknown>) => RED._(key, vars);
+    const t = cachedTranslate(RED);
     const url = `/${(def.url ?? '').trim().replace(/^\/+/, '')}`;
     const maxAge = Number(def.maxAge);
     const maxAgeMs = (Number.isFinite(maxAge) && maxAge > 0 ? maxAge : DEFAULT_MAX_AGE_S) * 1000;
