@@ -113,13 +113,7 @@ export async function waitForJob(deps: WaitDeps, id: string, options: WaitOption
     if (job.status === 'completed') return job;
     if (job.status === 'failed') {
       if (options.throwOnFailure === false) return job;
-      throw new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${job.error?.message ?? 'no reason given'}`, {
-        provider: job.provider,
-        providerCode: job.error?.code,
-        jobId: id,
-        lastStatus: 'failed',
-        job,
-      });
+      throw jobFailedError(job, id);
     }
     if (at >= deadline) throw timedOut(id, job, timeoutMs);
   }
@@ -152,4 +146,15 @@ export function formatDuration(ms: number): string {
 }
 
 /** The errors a wait ends with, for waits that are not driven by polling (provider callbacks). */
+/** The JOB_FAILED error for a job that ended `failed`: the provider's reason, code and the job itself. */
+export function jobFailedError(job: LipSyncJob, id: string = job.id): LipSyncError {
+  return new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${job.error?.message ?? 'no reason given'}`, {
+    provider: job.provider,
+    providerCode: job.error?.code,
+    jobId: id,
+    lastStatus: 'failed',
+    job,
+  });
+}
+
 export { cancelled as waitCancelledError, timedOut as waitTimedOutError };

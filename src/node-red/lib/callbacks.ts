@@ -1,4 +1,4 @@
-import { ERROR_CODES, LipSyncError, ReplayGuard, waitCancelledError, waitTimedOutError, type LipSyncClient, type LipSyncJob } from '../../index';
+import { LipSyncError, ReplayGuard, jobFailedError, waitCancelledError, waitTimedOutError, type LipSyncClient, type LipSyncJob } from '../../index';
 
 /**
  * Verified provider callbacks of one account, handed from the callback-in nodes to the waits on that account, in
@@ -64,13 +64,7 @@ export interface CallbackWaitOptions {
 
 function settle(job: LipSyncJob, id: string): LipSyncJob {
   if (job.status === 'completed') return job;
-  throw new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${job.error?.message ?? 'no reason given'}`, {
-    provider: job.provider,
-    providerCode: job.error?.code,
-    jobId: id,
-    lastStatus: 'failed',
-    job,
-  });
+  throw jobFailedError(job, id);
 }
 
 

@@ -1,4 +1,4 @@
-import { ERROR_CODES, LipSyncError, type LipSyncJob } from '../../core';
+import { ERROR_CODES, LipSyncError, jobFailedError, type LipSyncJob } from '../../core';
 import { waitForCallback } from './callbacks';
 import { asError, persistable, withError, withJob } from './messages';
 import type { AccountNode, DoneFn, NodeMessage, NodeStatus, RedNode, SendFn } from './red-types';
@@ -178,13 +178,7 @@ export class Waits {
     if (given && given.id === w.saved.jobId && given.provider === account.provider && (given.status === 'completed' || given.status === 'failed')) {
       w.job = given as LipSyncJob;
       if (given.status === 'completed') return w.job;
-      throw new LipSyncError(ERROR_CODES.JOB_FAILED, `The job failed: ${given.error?.message ?? 'no reason given'}`, {
-        provider: given.provider,
-        providerCode: given.error?.code,
-        jobId: given.id,
-        lastStatus: 'failed',
-        job: w.job,
-      });
+      throw jobFailedError(w.job);
     }
     const client = account.getClient();
     const remaining = Math.max(0, w.saved.startedAt + this.settings.timeoutMs - Date.now());
