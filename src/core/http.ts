@@ -88,7 +88,7 @@ export async function send(
 
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal, 'The request');
-    if (limiter) await limiter.acquire(options.signal);
+    const release = limiter ? await limiter.acquire(options.signal) : undefined;
     let error: LipSyncError;
     let retryAfterMs: number | undefined;
     let mayHaveCreated = false;
@@ -133,6 +133,7 @@ export async function send(
       mayHaveCreated = kind === 'create' && tf.maybeSent;
     } finally {
       wire.dispose();
+      release?.();
     }
 
     if (mayHaveCreated) {

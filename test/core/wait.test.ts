@@ -166,7 +166,8 @@ describe('RateLimiter (virtual clock)', () => {
     const clock = new VirtualClock();
     const limiter = new RateLimiter({ limit: 20, windowMs: 60_000 }, clock, clock.delay);
     const times: number[] = [];
-    const all = Promise.all(Array.from({ length: 45 }, () => limiter.acquire().then(() => times.push(clock.now()))));
+    // Requests that are over at once: each counts from its release.
+    const all = Promise.all(Array.from({ length: 45 }, () => limiter.acquire().then((release) => (release(), times.push(clock.now())))));
     await clock.runAll();
     await all;
     expect(times.filter((t) => t < 60_000)).toHaveLength(20);
@@ -179,7 +180,7 @@ describe('RateLimiter (virtual clock)', () => {
   it('releases an aborted waiter without blocking the next', async () => {
     const clock = new VirtualClock();
     const limiter = new RateLimiter({ limit: 1, windowMs: 1_000 }, clock, clock.delay);
-    await limiter.acquire();
+    (await limiter.acquire())();
     const ac = new AbortController();
     const aborted = limiter.acquire(ac.signal).catch((e) => e);
     const next = limiter.acquire();
@@ -189,5 +190,36 @@ describe('RateLimiter (virtual clock)', () => {
     await clock.runAll();
     await next;
     expect(clock.now()).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('counts a request until a window after it ended, so a slow request delays the next one', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RateLimiter({ limit: 2, windowMs: 60_000 }, clock, clock.delay);
+    const first = await limiter.acquire();
+    const second = await limiter.acquire();
+    let thirdAt: number | undefined;
+    const third = limiter.acquire().then((release) => ((thirdAt = clock.now()), release));
+    // Both requests are still on the wire after a whole window: the provider may not have seen them yet.
+    await clock.advance(70_000);
+    expect(thirdAt).toBeUndefined();
+    second();
+    await clock.advance(10);
+    expect(thirdAt).toBeUndefined();
+    first();
+    // 60 s after the earlier of the two ended, a slot is free again.
+    await clock.advance(60_000);
+    expect(thirdAt).toBe(130_000);
+    (await third)();
+  });
+
+  it('an aborted waiter blocked on requests still on the wire is released at once', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RateLimiter({ limit: 1, windowMs: 1_000 }, clock, clock.delay);
+    const held = await limiter.acquire();
+    const ac = new AbortController();
+    const aborted = limiter.acquire(ac.signal).catch((e) => e);
+    ac.abort();
+    expect((await aborted).code).toBe('ABORTED');
+    held();
   });
 });
