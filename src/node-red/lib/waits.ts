@@ -57,6 +57,7 @@ export class Waits {
   private chain: Promise<void>;
   private closing = false;
   private writeQueued = false;
+  private renderQueued = false;
   private ticker?: NodeJS.Timeout;
   private resting?: NodeStatus;
   private shown?: string;
@@ -129,8 +130,21 @@ export class Waits {
     this.render();
   }
 
-  /** Re-renders the status line (also called by the node when its own leading parts change). */
+  /**
+   * Re-renders the status line (also called by the node when its own leading parts change). Calls within one
+   * turn of the event loop render once: a burst of thousands of waits would otherwise rebuild the line (a pass
+   * over every wait) once per wait.
+   */
   render(): void {
+    if (this.renderQueued || this.closing) return;
+    this.renderQueued = true;
+    setImmediate(() => {
+      this.renderQueued = false;
+      this.renderNow();
+    });
+  }
+
+  private renderNow(): void {
     if (this.closing) return;
     const lead = this.leading();
     if (this.live.size === 0 && lead.length === 0) {
