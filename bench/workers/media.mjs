@@ -2,35 +2,50 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { report, require, rssGrowthDuring, sandboxFromArg, SANDBOX_KEY } from '../lib/common.mjs';
+import { report, require, rssGrowthDuring, sandboxFromArg, SANDBOX_KEY, startNodeRed } from '../lib/common.mjs';
 
 const [host, sandboxArg] = process.argv.slice(2);
 const sandbox = await sandboxFromArg(sandboxArg);
 const media = { videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: `${sandbox.url}/media/sample.wav` };
 const PROVIDER = 'fishaudio-open';
 const dir = mkdtempSync(join(tmpdir(), 'lipsync-bench-media-'));
-const core = require('./dist/src/index.js');
 
 /**
- * TODO(node-red download): the Node-RED create/wait nodes get a "download the result to a file" option in
- * parallel work. Once it is there, deploy a flow [create (wait, download to file)] in embedded Node-RED here
- * (startNodeRed in ../lib/common.mjs) and measure that instead; until then this returns undefined and the
- * benchmark measures the core's downloadToFile, which is what that option calls.
+ * A real flow in embedded Node-RED: create job with "wait for completion" and Result = "save the video to a file"
+ * (the node streams the download to disk). Node-RED is started before the measurement, so only the job and
+ * its download count.
  */
-async function nodeRedDownloadFlow() {
-  return undefined;
+async function nodeRedDownloadFlow(path) {
+  const red = await startNodeRed();
+  try {
+    await red.deploy([
+      { id: 'tab', type: 'tab', label: 'bench' },
+      { id: 'acc', type: 'lipsync-account', provider: PROVIDER, baseUrl: sandbox.baseUrl(PROVIDER), credentials: { apiKey: SANDBOX_KEY } },
+      {
+        id: 'create', type: 'lipsync-create', z: 'tab', account: 'acc', videoUrl: 'videoUrl', videoUrlType: 'msg', audioUrl: 'audioUrl', audioUrlType: 'msg',
+        wait: true, pollInterval: 0.05, timeout: 10, timeoutUnits: 'minutes', result: 'file', resultFile: path, resultFileType: 'str', wires: [['done'], ['done']],
+      },
+      { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['done']] },
+      { id: 'done', type: 'junction', z: 'tab', wires: [] },
+    ]);
+    return await rssGrowthDuring(
+      () =>
+        new Promise((resolve, reject) => {
+          red.node('done').on('input', (msg) => (msg.error ? reject(new Error(msg.error.message)) : resolve({ bytes: statSync(msg.filename).size })));
+          red.node('create').receive({ ...media });
+        }),
+    );
+  } finally {
+    await red.stop();
+  }
 }
 
 let result;
 try {
   if (host === 'node-red') {
-    const client = core.createLipSyncClient({ provider: PROVIDER, apiKey: SANDBOX_KEY, baseUrl: sandbox.baseUrl(PROVIDER) });
-    const job = await client.createAndWait(media, { pollIntervalMs: 50 });
-    await client.close();
-    const viaFlow = await nodeRedDownloadFlow();
-    const path = join(dir, `${job.id}.mp4`);
-    const m = viaFlow ?? (await rssGrowthDuring(() => core.downloadToFile(job.resultUrl, path, { jobId: job.id })));
-    result = { measured: viaFlow ? 'Node-RED flow' : 'core downloadToFile (the Node-RED nodes have no download option yet)', bytes: m.value.bytes, onDisk: statSync(path).size, ...m, value: undefined };
+    const path = join(dir, 'via-node-red.mp4');
+    const m = await nodeRedDownloadFlow(path);
+    result = { measured: 'Node-RED flow: create job, wait for completion, Result = save the video to a file', bytes: m.value.bytes, onDisk: statSync(path).size, ...m, value: undefined };
   } else {
     // n8n with binary data kept on disk: the "filesystem" mode, set up the way n8n's own start-up does.
     process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
