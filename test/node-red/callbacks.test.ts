@@ -1,12 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { RED_VERSION, ROOT, redRequire, sleep, until } from './support';
+import { RED_VERSION, sleep, startEmbeddedRed, until, type EmbeddedRed } from './support';
 
 /**
  * Akool callbacks end to end in a real embedded Node-RED: the sandbox POSTs its signed, encrypted callbacks to the
@@ -18,37 +13,17 @@ const KEY = 'sandbox-key-0123456789ab'; // Akool's client secret is the API key:
 const CLIENT_ID = 'AKDt8rWEczpYPzCG';
 
 let RED: any;
-let server: Server;
+let red: EmbeddedRed;
 let sandbox: Sandbox;
-let userDir: string;
 let hookUrl: string;
 const received: { id: string; msg: Msg }[] = [];
 const logs: { level: number; msg: string; type?: string }[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ apiKey: KEY, akoolClientId: CLIENT_ID, jobDurationMs: 400, akoolCallbacks: { retryDelaysMs: [50, 100, 200] } });
-  userDir = mkdtempSync(join(tmpdir(), 'lipsync-red-cb-'));
-  RED = redRequire('node-red');
-  const express = redRequire('express');
-  const app = express();
-  server = createServer(app);
-  RED.init(server, {
-    userDir,
-    nodesDir: [ROOT],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: '/api',
-    disableEditor: true,
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    logging: { console: { level: 'off', metrics: false, audit: false } },
-  });
-  app.use('/api', RED.httpNode);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/hooks/akool`;
-  const started = new Promise((r) => RED.events.once('flows:started', r));
-  await RED.start();
-  await started;
+  red = await startEmbeddedRed({ httpNodeRoot: '/api', level: 'off' });
+  RED = red.RED;
+  hookUrl = `http://127.0.0.1:${red.port}/api/hooks/akool`;
   RED.hooks.add('onReceive.lipsyncCallbacks', (evt: { msg: Msg; destination: { id: string; node: Msg } }) => {
     if (evt.destination.node?.type === 'debug') received.push({ id: evt.destination.id, msg: evt.msg });
   });
@@ -58,11 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await RED?.stop();
-  server?.closeAllConnections();
-  server?.close();
+  await red?.stop();
   await sandbox?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {

@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectMedia } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { RED_VERSION, ROOT, SANDBOX_KEY, redRequire, until } from './support';
+import { RED_VERSION, ROOT, SANDBOX_KEY, startEmbeddedRed, until, type EmbeddedRed } from './support';
 
 /**
  * Smoke test: a real embedded Node-RED (RED.init + RED.start) loads the BUILT package from the repository root
@@ -17,7 +15,7 @@ const MODULE: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
 const EXAMPLE_HOST = 'http://127.0.0.1:4010';
 
 let RED: any;
-let server: Server;
+let red: EmbeddedRed;
 let sandbox: Sandbox;
 let userDir: string;
 const received: { node: Msg; msg: Msg }[] = [];
@@ -25,27 +23,9 @@ const statuses: { id: string; status: Msg }[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 600 });
-  userDir = mkdtempSync(join(tmpdir(), 'lipsync-red-'));
-  RED = redRequire('node-red');
-  const express = redRequire('express');
-  const app = express();
-  server = createServer(app);
-  RED.init(server, {
-    userDir,
-    nodesDir: [ROOT],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    fileWorkingDirectory: userDir,
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const started = new Promise((r) => RED.events.once('flows:started', r));
-  await RED.start();
-  await started;
+  red = await startEmbeddedRed();
+  RED = red.RED;
+  userDir = red.userDir;
   RED.hooks.add('onReceive.lipsyncSmoke', (evt: { msg: Msg; destination: { node: Msg } }) => {
     if (evt.destination.node?.type === 'debug') received.push({ node: evt.destination.node, msg: evt.msg });
   });
@@ -53,10 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await RED?.stop();
-  server?.close();
+  await red?.stop();
   await sandbox?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
 });
 
 /** Every example Node-RED offers under our module in Import > Examples, as {path, flow}. */

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -35,3 +38,51 @@ export async function until<T>(check: () => T | Promise<T>, what: string, ms = 2
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface EmbeddedRed {
+  RED: any;
+  userDir: string;
+  /** The port of Node-RED's HTTP server (http in / callback endpoints live under httpNodeRoot). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real Node-RED embedded in the test process (RED.init + RED.start) with the BUILT package from the repository
+ * root (nodesDir). Resolves once the initial flows have started: RED.start() resolves before that.
+ */
+export async function startEmbeddedRed(options: { httpNodeRoot?: string; level?: string } = {}): Promise<EmbeddedRed> {
+  const userDir = mkdtempSync(join(tmpdir(), 'lipsync-red-'));
+  const RED = redRequire('node-red');
+  const express = redRequire('express');
+  const app = express();
+  const server = createServer(app);
+  RED.init(server, {
+    userDir,
+    nodesDir: [ROOT],
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: options.httpNodeRoot ?? false,
+    disableEditor: true,
+    fileWorkingDirectory: userDir,
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    logging: { console: { level: options.level ?? 'warn', metrics: false, audit: false } },
+  });
+  if (options.httpNodeRoot) app.use(options.httpNodeRoot, RED.httpNode);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const started = new Promise((r) => RED.events.once('flows:started', r));
+  await RED.start();
+  await started;
+  return {
+    RED,
+    userDir,
+    port: (server.address() as AddressInfo).port,
+    async stop() {
+      await RED.stop();
+      server.closeAllConnections();
+      server.close();
+      rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
