@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { inspectMedia, type ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { s3Unavailable, startS3, type S3Server } from '../support/s3';
-import { NODES, RED_PATH, ROOT, SANDBOX_KEY, redRequire, until } from './support';
+import { NODES, RED_PATH, ROOT, SANDBOX_KEY, redRequire, testFlow, until } from './support';
 
 /**
  * Media in and out through real Node-RED (node-red-node-test-helper) against the loopback sandbox: Buffers in
@@ -57,15 +57,7 @@ const createNode = (extra: Msg = {}): Msg => ({
 });
 
 async function load(provider: ProviderId, nodes: Msg[], account: Msg = {}, credentials: Msg = {}) {
-  const flow = [
-    { id: 'tab', type: 'tab', label: 'test' },
-    { id: 'acc', type: 'lipsync-account', provider, baseUrl: sandbox.baseUrl(provider), ...account },
-    ...nodes.map((n) => ({ z: 'tab', ...n })),
-    { id: 'out1', type: 'helper', z: 'tab' },
-    { id: 'out2', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ];
+  const flow = testFlow(provider, sandbox.baseUrl(provider), nodes, account);
   await helper.load(NODES, flow, { acc: { apiKey: SANDBOX_KEY, ...credentials } });
   const out = { out1: [] as Msg[], out2: [] as Msg[], caught: [] as Msg[] };
   for (const k of ['out1', 'out2', 'caught'] as const) helper.getNode(k).on('input', (m: Msg) => out[k].push(m));

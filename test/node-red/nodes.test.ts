@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS, type ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { NODES, RED_PATH, SANDBOX_KEY, redRequire, sleep, until } from './support';
+import { NODES, RED_PATH, SANDBOX_KEY, redRequire, sleep, testFlow, until } from './support';
 
 /**
  * Every node and every path inside real Node-RED (node-red-node-test-helper), talking to the loopback sandbox
@@ -44,18 +44,7 @@ function createNode(extra: Msg = {}): Msg {
 const waitNode = (extra: Msg = {}): Msg => ({ id: 'wait', type: 'lipsync-wait', account: 'acc', wires: [['out1'], ['out2']], ...FAST, ...extra });
 const statusNode = (extra: Msg = {}): Msg => ({ id: 'lookup', type: 'lipsync-status', account: 'acc', wires: [['out1']], ...extra });
 
-/** A flow: one account on the sandbox, the nodes under test, two output collectors and a Catch node. */
-function flow(provider: ProviderId, nodes: Msg[], account: Msg = {}): Msg[] {
-  return [
-    { id: 'tab', type: 'tab', label: 'test' },
-    { id: 'acc', type: 'lipsync-account', provider, baseUrl: sandbox.baseUrl(provider), ...account },
-    ...nodes.map((n) => ({ z: 'tab', ...n })),
-    { id: 'out1', type: 'helper', z: 'tab' },
-    { id: 'out2', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ];
-}
+const flow = (provider: ProviderId, nodes: Msg[], account: Msg = {}) => testFlow(provider, sandbox.baseUrl(provider), nodes, account);
 
 interface Loaded {
   out1: Msg[];

@@ -86,3 +86,19 @@ export async function startEmbeddedRed(options: { httpNodeRoot?: string; level?:
     },
   };
 }
+
+/**
+ * A test flow for the node test helper: one account on `baseUrl`, the nodes under test, two output collectors
+ * (out1, out2) and a Catch node feeding a third (caught).
+ */
+export function testFlow(provider: string, baseUrl: string, nodes: Record<string, unknown>[], account: Record<string, unknown> = {}): Record<string, unknown>[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'acc', type: 'lipsync-account', provider, baseUrl, ...account },
+    ...nodes.map((n) => ({ z: 'tab', ...n })),
+    { id: 'out1', type: 'helper', z: 'tab' },
+    { id: 'out2', type: 'helper', z: 'tab' },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
