@@ -112,8 +112,9 @@ export interface ProviderAdapter<Options extends Record<string, unknown> = Recor
   buildCreate(input: CreateInput & Options): RequestSpec;
   parseCreate(res: ParsedResponse, input: CreateInput & Options): LipSyncJob;
   /**
-   * Finds the job a lost create made, or returns null when it certainly made none.
-   * Providers without a way to look a create up leave this out.
+   * Finds the job a lost create made, or returns null when the provider has none for it (yet: the create may still
+   * arrive late, so the client looks again and never re-sends it). Providers without a way to look a create up
+   * leave this out.
    */
   recoverCreate?(input: CreateInput & Options, ctx: RecoveryContext): Promise<LipSyncJob | null>;
 
