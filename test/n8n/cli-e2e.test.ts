@@ -1,4 +1,4 @@
-// End to end with the real n8n CLI, on n8n 2.8.4 / Node 20 and n8n 2.41.1 / Node 24: the packed package installed
+// End to end with the real n8n CLI, on n8n 2.8.4 / Node 22 and n8n 2.41.1 / Node 24: the packed package installed
 // as a community package into a fresh user folder, credentials and the example workflows imported with
 // `n8n import:*`, then `n8n execute --id`. Provider traffic goes to a sandbox in this process over real HTTP.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
