@@ -11,7 +11,6 @@ import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsRes
 import { createUndiciTransport } from './undici-transport';
 import { type WaitOptions, waitForJob } from './wait';
 import { formatZodError } from './validation';
-import { getAdapter } from '../providers';
 
 export interface LipSyncClientOptions {
   provider: ProviderId;
@@ -135,11 +134,11 @@ function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, 
 /** Pauses before each lookup for a create whose answer was lost (see createJob). */
 const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
 
-export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
+/** The lip-sync client for one adapter (the registry, `src/registry.ts`, picks it by provider id). */
+export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyncClientOptions): LipSyncClient {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
   const { provider, apiKey } = parsed.data;
-  const adapter = getAdapter(provider);
   const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
   const clock = options.clock ?? systemClock;
   const delay = options.delay ?? realDelay;
