@@ -1,14 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, providerName } from './errors';
-import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send } from './http';
-import { type AccountLimiters, RateLimiter } from './limiter';
+import { type RetryPolicy, maybeCreated, send } from './http';
+import type { AccountLimiters } from './limiter';
+import { accountOptionsSchema, openSession } from './session';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
 import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
 import { type S3StorageConfig, uploadToS3 } from './storage';
-import { realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
-import { createUndiciTransport } from './undici-transport';
 import { type WaitOptions, waitForJob } from './wait';
 import { formatZodError } from './validation';
 
@@ -69,15 +68,8 @@ export interface LipSyncClient {
   close(): Promise<void>;
 }
 
-const clientOptionsSchema = z.object({
+const clientOptionsSchema = accountOptionsSchema.extend({
   provider: z.enum(PROVIDER_IDS, { error: () => `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
-  apiKey: z.string({ error: 'apiKey is required: set the API key of your provider account' }).trim().min(1, 'apiKey is empty: set the API key of your provider account'),
-  baseUrl: z
-    .string()
-    .trim()
-    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'baseUrl must be an http(s) URL such as https://api.example.com')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
 });
 
 const idSchema = z.string({ error: 'job id is required' }).trim().min(1, 'job id is empty: pass the id returned by Create Job');
@@ -113,24 +105,6 @@ const listQuerySchema = z.strictObject({
   playbackType: z.string().optional(),
 });
 
-const sharedLimiters = new Map<string, AccountLimiters>();
-
-function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, options: LipSyncClientOptions, clock: Clock, delay: Delay): AccountLimiters {
-  if (options.limiters) return options.limiters;
-  const create = options.rateLimits?.create === undefined ? adapter.rateLimits.create : options.rateLimits.create || undefined;
-  const read = options.rateLimits?.read === undefined ? adapter.rateLimits.read : options.rateLimits.read || undefined;
-  const make = (): AccountLimiters => ({
-    create: create ? new RateLimiter(create, clock, delay) : undefined,
-    read: read ? new RateLimiter(read, clock, delay) : undefined,
-  });
-  // Limiters on an injected clock are private to the client (tests, benchmarks).
-  if (options.clock || options.delay || options.rateLimits) return make();
-  const key = `${adapter.id}|${baseUrl}|${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
-  let found = sharedLimiters.get(key);
-  if (!found) sharedLimiters.set(key, (found = make()));
-  return found;
-}
-
 /** Pauses before each lookup for a create whose answer was lost (see createJob). */
 const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
 
@@ -139,25 +113,9 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
   const { provider, apiKey } = parsed.data;
-  const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
-  const clock = options.clock ?? systemClock;
-  const delay = options.delay ?? realDelay;
-  const ownTransport = options.transport ? undefined : createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
-  const ctx: HttpContext = {
-    adapter,
-    baseUrl,
-    apiKey,
-    transport: options.transport ?? ownTransport!,
-    clock,
-    delay,
-    random: options.random ?? Math.random,
-    limiters: limitersFor(adapter, baseUrl, apiKey, options, clock, delay),
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    readTimeoutMs: options.readTimeoutMs ?? 30_000,
-    createAbortGraceMs: options.createAbortGraceMs ?? 5_000,
-    userAgent: options.userAgent ?? 'lipsync-kit',
-  };
+  const session = openSession(adapter, { ...options, apiKey }, parsed.data.baseUrl);
+  const { ctx } = session;
+  const { baseUrl, clock, delay } = ctx;
   const newId = options.newId ?? randomUUID;
   const name = providerName(provider);
 
@@ -314,9 +272,7 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
         if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
       }
     },
-    async close() {
-      await ownTransport?.close();
-    },
+    close: session.close,
   };
 
   function checkId(id: string): string {
