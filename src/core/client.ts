@@ -9,7 +9,7 @@ import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAda
 import { type S3StorageConfig, uploadToS3 } from './storage';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
 import { type WaitOptions, waitForJob } from './wait';
-import { formatZodError } from './validation';
+import { formatZodError, stripEmpty } from './validation';
 
 export interface LipSyncClientOptions {
   provider: ProviderId;
@@ -139,7 +139,7 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
         out[urlField] = r.data;
       }
     }
-    const extra = adapter.optionsSchema.safeParse(stripUndefined(rest));
+    const extra = adapter.optionsSchema.safeParse(stripEmpty(rest));
     if (!extra.success) throw invalid(extra.error);
     return { ...out, ...(extra.data as Record<string, unknown>) } as CreateInput;
   }
@@ -235,7 +235,7 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
     if (!adapter.buildList || !adapter.parseList) {
       throw new LipSyncError(ERROR_CODES.NOT_SUPPORTED, `Listing jobs is not supported by ${name}: it has no list endpoint. Keep the job ids you create`, { provider });
     }
-    const q = listQuerySchema.safeParse(stripUndefined(query));
+    const q = listQuerySchema.safeParse(stripEmpty(query));
     if (!q.success) throw invalid(q.error);
     try {
       const res = await read(adapter.buildList(q.data), callOptions.signal);
@@ -280,8 +280,4 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
     if (!r.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(r.error), { provider, field: 'jobId' });
     return r.data;
   }
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
 }

@@ -170,6 +170,8 @@ export function isBytesBody(res: ParsedResponse): boolean {
 
 /** A 2xx that is not JSON is a provider fault (HTML error page, truncated body). */
 function unparsable(res: ParsedResponse): ProviderFailure | null {
+  // No Content (a delete) is a complete answer.
+  if (res.status === 204) return null;
   if (res.status >= 200 && res.status < 300 && (res.json === undefined || typeof res.json !== 'object')) {
     const snippet = res.text.slice(0, 80).replace(/\s+/g, ' ');
     return {
