@@ -1,38 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, providerName } from './errors';
-import { type RetryPolicy, maybeCreated, send } from './http';
-import type { AccountLimiters } from './limiter';
-import { accountOptionsSchema, openSession } from './session';
+import { maybeCreated, send } from './http';
+import { accountOptionsSchema, openSession, type SessionOptions } from './session';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
-import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
+import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RequestSpec, UploadContext } from './provider';
 import { type S3StorageConfig, uploadToS3 } from './storage';
-import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
+import { JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId } from './types';
 import { type WaitOptions, waitForJob } from './wait';
 import { formatZodError, stripEmpty } from './validation';
 
-export interface LipSyncClientOptions {
+/** The account and its machinery (transport, timeouts, retries, limiters) are the session's: see SessionOptions. */
+export interface LipSyncClientOptions extends SessionOptions {
   provider: ProviderId;
-  apiKey: string;
-  /** Defaults to the provider's documented host; always overridable (sandbox, other Fish Audio hosts). */
-  baseUrl?: string;
-  transport?: Transport;
-  clock?: Clock;
-  delay?: Delay;
-  random?: () => number;
-  connectTimeoutMs?: number;
-  readTimeoutMs?: number;
-  /**
-   * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
-   * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
-   */
-  createAbortGraceMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Override the documented limits; `false` turns a limiter off. */
-  rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
-  /** Share limiters explicitly; by default every client of one account in this process shares them. */
-  limiters?: AccountLimiters;
-  userAgent?: string;
   /** Source of client-side ids (Chamelaion reference ids). */
   newId?: () => string;
   /**

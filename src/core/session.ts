@@ -13,6 +13,7 @@ import { createUndiciTransport } from './undici-transport';
  */
 export interface SessionOptions {
   apiKey: string;
+  /** Defaults to the provider's documented host; always overridable (sandbox, other Fish Audio hosts). */
   baseUrl?: string;
   transport?: Transport;
   clock?: Clock;
@@ -20,9 +21,15 @@ export interface SessionOptions {
   random?: () => number;
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
+  /**
+   * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
+   * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
+   */
   createAbortGraceMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** Override the documented limits; `false` turns a limiter off. */
   rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
+  /** Share limiters explicitly; by default every client of one account in this process shares them. */
   limiters?: AccountLimiters;
   userAgent?: string;
 }

@@ -5,7 +5,7 @@ import { maybeCreated, send, type RequestKind } from './http';
 import { checkMedia, extensionFor, type BinaryMedia, type MediaInfo } from './media';
 import type { ParsedResponse, PollHints, PreparedMedia, RequestSpec, WireAdapter } from './provider';
 import { accountOptionsSchema, openSession, type SessionOptions } from './session';
-import type { LipSyncJob, Transport } from './types';
+import type { LipSyncJob } from './types';
 import { formatZodError, stripEmpty } from './validation';
 import { waitForJob, type WaitOptions } from './wait';
 
@@ -154,9 +154,6 @@ export interface SpeechAdapter extends WireAdapter {
 
 export interface SpeechClientOptions extends SessionOptions {
   provider: SpeechProviderId;
-  apiKey: string;
-  baseUrl?: string;
-  transport?: Transport;
   /** Longest audio answer accepted, bytes (default 64 MiB). */
   maxAudioBytes?: number;
 }

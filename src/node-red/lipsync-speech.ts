@@ -1,6 +1,7 @@
 import { ERROR_CODES, LipSyncError, type SpeakInput, type SpeechResult } from '../index';
 import { cachedTranslate } from './lib/i18n';
-import { accountOf, asError, withError } from './lib/messages';
+import { accountOf } from './lib/messages';
+import { oneRequestPerMessage } from './lib/oneshot';
 import type { AccountNode, NodeAPI, NodeDef, RedNode } from './lib/red-types';
 
 interface SpeechDef extends NodeDef {
@@ -20,55 +21,35 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = cachedTranslate(RED);
-    const inFlight = new Set<AbortController>();
-
-    node.on('input', (msg, send, done) => {
-      const controller = new AbortController();
-      inFlight.add(controller);
-      node.status({ fill: 'blue', shape: 'ring', text: t('lipsync.status.speaking') });
-      Promise.resolve()
-        .then(() => {
-          const text = msg.payload;
-          if (typeof text !== 'string') {
-            throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `msg.payload must be the text to speak (a string), not ${text === undefined ? 'nothing' : Buffer.isBuffer(text) ? 'a Buffer' : typeof text}`, { field: 'msg.payload' });
-          }
-          const voiceId = typeof msg.voiceId === 'string' && msg.voiceId.trim() ? msg.voiceId.trim() : (def.voice ?? '').trim();
-          if (!voiceId) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'No voice: pick one in the node (Voice) or set msg.voiceId (e.g. from a clone voice node)', { field: 'voice' });
-          const input: SpeakInput = {
-            text,
-            voiceId,
-            format: (def.format || 'mp3') as SpeakInput['format'],
-            output: def.output === 'url' ? 'url' : 'audio',
-            mode: def.mode === 'job' ? 'job' : 'sync',
-            model: def.model || undefined,
-          };
-          return accountOf(RED, def.account).getSpeechClient().speak(input, { signal: controller.signal });
-        })
-        .then(
-          (speech: SpeechResult) => {
-            msg.payload = def.output === 'url' ? (speech.url ?? speech.audio) : (speech.audio ?? speech.url);
-            msg.audio = { contentType: speech.contentType, format: speech.format, filename: speech.filename, url: speech.url, bytes: speech.audio?.length, charactersUsed: speech.charactersUsed, jobId: speech.jobId };
-            // The create node names the bytes after msg.audioFilename.
-            msg.audioFilename = speech.filename;
-            node.status({ fill: 'green', shape: 'dot', text: t('lipsync.status.spoken', { size: speech.audio ? `${Math.round(speech.audio.length / 1024)} KB` : 'URL' }) });
-            send(msg);
-            done();
-          },
-          (error: unknown) => {
-            if (controller.signal.aborted) return done();
-            withError(msg, error);
-            node.status({ fill: 'red', shape: 'dot', text: t('lipsync.status.error') });
-            done(asError(error));
-          },
-        )
-        .finally(() => inFlight.delete(controller));
-    });
-
-    node.on('close', (_removed, done) => {
-      for (const c of inFlight) c.abort(new Error(t('lipsync.errors.closed')));
-      node.status({});
-      done();
-    });
+    oneRequestPerMessage(
+      node,
+      t,
+      t('lipsync.status.speaking'),
+      (msg, signal) => {
+        const text = msg.payload;
+        if (typeof text !== 'string') {
+          throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `msg.payload must be the text to speak (a string), not ${text === undefined ? 'nothing' : Buffer.isBuffer(text) ? 'a Buffer' : typeof text}`, { field: 'msg.payload' });
+        }
+        const voiceId = typeof msg.voiceId === 'string' && msg.voiceId.trim() ? msg.voiceId.trim() : (def.voice ?? '').trim();
+        if (!voiceId) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'No voice: pick one in the node (Voice) or set msg.voiceId (e.g. from a clone voice node)', { field: 'voice' });
+        const input: SpeakInput = {
+          text,
+          voiceId,
+          format: (def.format || 'mp3') as SpeakInput['format'],
+          output: def.output === 'url' ? 'url' : 'audio',
+          mode: def.mode === 'job' ? 'job' : 'sync',
+          model: def.model || undefined,
+        };
+        return accountOf(RED, def.account).getSpeechClient().speak(input, { signal });
+      },
+      (msg, speech: SpeechResult) => {
+        msg.payload = def.output === 'url' ? (speech.url ?? speech.audio) : (speech.audio ?? speech.url);
+        msg.audio = { contentType: speech.contentType, format: speech.format, filename: speech.filename, url: speech.url, bytes: speech.audio?.length, charactersUsed: speech.charactersUsed, jobId: speech.jobId };
+        // The create node names the bytes after msg.audioFilename.
+        msg.audioFilename = speech.filename;
+        return t('lipsync.status.spoken', { size: speech.audio ? `${Math.round(speech.audio.length / 1024)} KB` : 'URL' });
+      },
+    );
   }
 
   RED.nodes.registerType('lipsync-speech', LipsyncSpeech);

@@ -1,6 +1,7 @@
-import { ERROR_CODES, LipSyncError, type VoiceSample } from '../index';
+import { ERROR_CODES, LipSyncError, type Voice, type VoiceSample } from '../index';
 import { cachedTranslate } from './lib/i18n';
-import { accountOf, asError, withError } from './lib/messages';
+import { accountOf } from './lib/messages';
+import { oneRequestPerMessage } from './lib/oneshot';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './lib/red-types';
 
 interface VoiceDef extends NodeDef {
@@ -27,46 +28,24 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = cachedTranslate(RED);
-    const inFlight = new Set<AbortController>();
-
-    node.on('input', (msg, send, done) => {
-      const controller = new AbortController();
-      inFlight.add(controller);
-      node.status({ fill: 'blue', shape: 'ring', text: t('lipsync.status.cloning') });
-      Promise.resolve()
-        .then(() => {
-          const name = typeof msg.voiceName === 'string' && msg.voiceName.trim() ? msg.voiceName.trim() : (def.voiceName ?? '').trim();
-          if (!name) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'No voice name: set Name of the new voice in the node, or msg.voiceName', { field: 'voiceName' });
-          return accountOf(RED, def.account)
-            .getSpeechClient()
-            .cloneVoice(
-              { name, description: def.description || undefined, visibility: def.visibility === 'public' ? 'public' : 'private', samples: samplesOf(msg) },
-              { signal: controller.signal },
-            );
-        })
-        .then(
-          (voice) => {
-            msg.payload = voice;
-            msg.voiceId = voice.id;
-            node.status({ fill: 'green', shape: 'dot', text: t('lipsync.status.cloned', { name: voice.name }) });
-            send(msg);
-            done();
-          },
-          (error: unknown) => {
-            if (controller.signal.aborted) return done();
-            withError(msg, error);
-            node.status({ fill: 'red', shape: 'dot', text: t('lipsync.status.error') });
-            done(asError(error));
-          },
-        )
-        .finally(() => inFlight.delete(controller));
-    });
-
-    node.on('close', (_removed, done) => {
-      for (const c of inFlight) c.abort(new Error(t('lipsync.errors.closed')));
-      node.status({});
-      done();
-    });
+    oneRequestPerMessage(
+      node,
+      t,
+      t('lipsync.status.cloning'),
+      (msg, signal) => {
+        const name = typeof msg.voiceName === 'string' && msg.voiceName.trim() ? msg.voiceName.trim() : (def.voiceName ?? '').trim();
+        if (!name) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'No voice name: set Name of the new voice in the node, or msg.voiceName', { field: 'voiceName' });
+        const samples = samplesOf(msg);
+        return accountOf(RED, def.account)
+          .getSpeechClient()
+          .cloneVoice({ name, description: def.description || undefined, visibility: def.visibility === 'public' ? 'public' : 'private', samples }, { signal });
+      },
+      (msg, voice: Voice) => {
+        msg.payload = voice;
+        msg.voiceId = voice.id;
+        return t('lipsync.status.cloned', { name: voice.name });
+      },
+    );
   }
 
   RED.nodes.registerType('lipsync-voice', LipsyncVoice);

@@ -21,6 +21,14 @@ function checkSpeech(ctx: RouteContext, error: ProviderWire['error'], text: unkn
   return { text, voice };
 }
 
+/** A TTS request's JSON body, checked; a WireResponse when it is refused. */
+function speechRequest(req: WireRequest, ctx: RouteContext, error: ProviderWire['error'], voiceField: string, voiceOf: (body: Record<string, unknown>) => unknown) {
+  if (req.jsonInvalid || !asObject(req.json)) return error('bad-request', { message: 'The body must be JSON' });
+  const body = req.json as Record<string, unknown>;
+  const checked = checkSpeech(ctx, error, body.text, voiceOf(body), voiceField);
+  return isResponse(checked) ? checked : { ...checked, body };
+}
+
 const samplesOf = (req: WireRequest) => (req.form?.fileList ?? []).filter((f) => f.name === 'audioFiles' || f.name === 'files' || f.name === 'file');
 
 function checkClone(req: WireRequest, error: ProviderWire['error']): WireResponse | { name: string; description: string; samples: number } {
@@ -44,10 +52,9 @@ export function openSpeechRoutes(error: ProviderWire['error']): Route[] {
       path: '/api/open/tts',
       create: true,
       handle(req, ctx) {
-        if (req.jsonInvalid || !asObject(req.json)) return error('bad-request', { message: 'The body must be JSON' });
-        const body = req.json as Record<string, unknown>;
-        const checked = checkSpeech(ctx, error, body.text, body.reference_id, 'reference_id');
+        const checked = speechRequest(req, ctx, error, 'reference_id', (b) => b.reference_id);
         if (isResponse(checked)) return checked;
+        const { body } = checked;
         const audio = ctx.speech.speak(checked.text, checked.voice.id);
         if (body.cache !== true) return wavResponse(audio.data);
         return json(200, { success: true, audio_url: audioUrl(ctx, audio.id), format: 'wav', characters_used: checked.text.length, quota_remaining: 100_000 - checked.text.length });
@@ -102,10 +109,9 @@ export function v1SpeechRoutes(error: ProviderWire['error']): Route[] {
       path: `${V1}/speech/tts`,
       create: true,
       handle(req, ctx) {
-        if (req.jsonInvalid || !asObject(req.json)) return error('bad-request', { message: 'The body must be JSON' });
-        const body = req.json as Record<string, unknown>;
-        const checked = checkSpeech(ctx, error, body.text, voiceOf(body), 'voiceId');
+        const checked = speechRequest(req, ctx, error, 'voiceId', voiceOf);
         if (isResponse(checked)) return checked;
+        const { body } = checked;
         const audio = ctx.speech.speak(checked.text, checked.voice.id);
         if (body.cache !== true) return wavResponse(audio.data);
         return json(200, { audio_url: audioUrl(ctx, audio.id), credits_used: checked.text.length, quota_remaining: 100_000 - checked.text.length });
@@ -116,10 +122,9 @@ export function v1SpeechRoutes(error: ProviderWire['error']): Route[] {
       path: `${V1}/speech/tts/jobs`,
       create: true,
       handle(req, ctx) {
-        if (req.jsonInvalid || !asObject(req.json)) return error('bad-request', { message: 'The body must be JSON' });
-        const body = req.json as Record<string, unknown>;
-        const checked = checkSpeech(ctx, error, body.text, voiceOf(body), 'voiceId');
+        const checked = speechRequest(req, ctx, error, 'voiceId', voiceOf);
         if (isResponse(checked)) return checked;
+        const { body } = checked;
         const job = ctx.speech.createJob(checked.text, checked.voice.id, typeof body.format === 'string' ? body.format : 'mp3');
         return json(202, { id: job.id, status: 'queued' });
       },
