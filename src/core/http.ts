@@ -102,7 +102,7 @@ export async function send(
         connectTimeoutMs: ctx.connectTimeoutMs,
         readTimeoutMs: ctx.readTimeoutMs,
         signal: wire.signal,
-        ...(spec.binary ? { binary: true } : {}),
+        ...(spec.binary ? { binary: true, maxResponseBytes: spec.maxResponseBytes } : {}),
       });
       const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body), bytes: res.bytes };
       const failure = adapter.checkResponse(parsed) ?? (spec.binary && isBytesBody(parsed) ? null : unparsable(parsed));

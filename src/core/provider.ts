@@ -12,6 +12,8 @@ export interface RequestSpec {
   multipart?: MultipartPart[];
   /** The success answer may be bytes rather than JSON (audio): see ParsedResponse.bytes. */
   binary?: boolean;
+  /** For binary answers: the longest body accepted (the transport's default otherwise). */
+  maxResponseBytes?: number;
 }
 
 /** What an adapter makes of an error response (or a 2xx whose body says it failed). */

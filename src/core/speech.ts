@@ -369,7 +369,7 @@ export function createSpeechClientFor(adapter: SpeechAdapter, options: SpeechCli
         return result({ url: done.resultUrl, format: req.format, raw: done.raw }, req, speakOptions.signal, done.id);
       }
       try {
-        const res = await sendOnce({ ...adapter.buildSpeak(req), binary: true }, 'speech', speakOptions.signal);
+        const res = await sendOnce({ ...adapter.buildSpeak(req), binary: true, maxResponseBytes: maxAudioBytes }, 'speech', speakOptions.signal);
         return await result(adapter.parseSpeak(res), req, speakOptions.signal);
       } catch (e) {
         throw voiceHint(e, req.voiceId);

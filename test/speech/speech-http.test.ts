@@ -202,3 +202,18 @@ describe('the chain in code', () => {
     }
   });
 });
+
+describe('hostile answers are bounded', () => {
+  it('audio past maxAudioBytes is refused, and the billed request is not sent again', async () => {
+    const c = createSpeechClient({ provider: 'fishaudio-v1', apiKey: KEY, baseUrl: sandbox.baseUrl('fishaudio-v1'), maxAudioBytes: 10_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    clients.push(c);
+    const e = await caught(c.speak({ text: 'A script long enough to make more than ten kilobytes of sandbox audio.', voiceId: 'sandbox-voice-anna' }));
+    expect(e.message).toMatch(/larger than 10000 bytes/);
+    expect(e.message).toMatch(/not sent again/);
+    expect(e.retryable).toBe(false);
+    expect(providerRequests('/api/open/v1/speech/tts')).toHaveLength(1);
+    // Through the URL too: the download is cut off at the same cap.
+    const viaUrl = await caught(c.speak({ text: 'A script long enough to make more than ten kilobytes of sandbox audio.', voiceId: 'sandbox-voice-anna', mode: 'job' }, fast));
+    expect(viaUrl.message).toMatch(/larger than 10000 bytes/);
+  });
+});
