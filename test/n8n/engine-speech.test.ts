@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectMedia } from '../../src';
 import type { Sandbox } from '../../src/sandbox/types';
-import { PKG_ROOT, runNode } from './support/engine';
+import { PKG_ROOT, runNode, searchList } from './support/engine';
 import { credentialsFor, media, params } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
 
@@ -138,3 +138,14 @@ describe('Voices', () => {
 	});
 });
 
+
+describe('the voice picker (resource locator "From List")', () => {
+	it.each(['fishaudio-open', 'fishaudio-v1'] as const)("%s: lists the account's voices, searchable by name", async (provider) => {
+		const all = await searchList('searchVoices', { parameters: speechParams(provider), credentials: credentialsFor(sandbox, provider) });
+		expect(all.results).toEqual(expect.arrayContaining([{ name: 'Anna (sandbox)', value: 'sandbox-voice-anna' }, { name: 'Ben (sandbox)', value: 'sandbox-voice-ben' }]));
+		const ben = await searchList('searchVoices', { parameters: speechParams(provider), credentials: credentialsFor(sandbox, provider), filter: 'ben' });
+		expect(ben.results.map((r) => r.value)).toEqual(['sandbox-voice-ben']);
+		const list = sandbox.requests.filter((r) => r.provider === provider && /list-models|\/voices$/.test(r.path)).at(-1)!;
+		expect(list.headers.authorization).toBe('Bearer sandbox-key');
+	});
+});
