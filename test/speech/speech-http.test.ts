@@ -122,8 +122,11 @@ describe.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s speech', (provide
     const cloneReq = sandbox.requests.find((r) => r.path === clonePath && r.method === 'POST')!;
     expect(cloneReq.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(cloneReq.body).toMatchObject({ name: 'My narrator', description: 'from a test', audioFiles: { filename: 'me.wav', contentType: 'audio/wav' } });
-    const after = await c.listVoices({ search: provider === 'fishaudio-v1' ? 'narrator' : undefined });
+    const after = await c.listVoices({ search: 'narrator' });
     expect(after.voices.map((v) => v.id)).toContain(voice.id);
+    expect(after.voices.every((v) => /narrator/i.test(v.name))).toBe(true);
+    if (provider === 'fishaudio-open') expect(sandbox.requests.at(-1)!.body).toEqual({ includePersonal: true, page: 1, pageSize: 20 });
+    else expect(sandbox.requests.at(-1)!.query).toMatchObject({ search: 'narrator', limit: '20', offset: '0' });
     const spoken = await c.speak({ text: 'In my own voice.', voiceId: voice.id });
     expect(inspectMedia(spoken.audio!).container).toBe('wav');
   });

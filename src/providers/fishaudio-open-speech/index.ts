@@ -93,12 +93,15 @@ export const fishAudioOpenSpeech: SpeechAdapter = {
   buildListVoices: (q) => ({
     method: 'POST',
     path: '/api/open/list-models',
-    json: { includePersonal: q.personalOnly ?? true, page: q.page ?? 1, pageSize: q.limit ?? 20, ...(q.search ? { search: q.search } : {}) },
+    // The documented fields only (modelType's values are not documented, so it is left out); search is done here.
+    json: { includePersonal: q.personalOnly ?? true, page: q.page ?? 1, pageSize: q.limit ?? 20 },
   }),
   parseListVoices(res, q) {
     const body = parseBody(modelListBody, res, 'fishaudio-open', 'voice list');
     let voices = (body.items ?? []).map((m) => toVoice(m, m));
     if (q.personalOnly) voices = voices.filter((v) => v.personal !== false);
+    const needle = q.search?.toLowerCase();
+    if (needle) voices = voices.filter((v) => v.name.toLowerCase().includes(needle) || v.id.toLowerCase().includes(needle));
     const page = firstNumber(body.page);
     const totalPages = firstNumber(body.totalPages);
     return { voices, total: firstNumber(body.total), page, limit: firstNumber(body.pageSize), hasMore: page !== undefined && totalPages !== undefined ? page < totalPages : undefined, raw: res.json };

@@ -5,7 +5,7 @@ import type { OperationContext } from '../../helpers/utils';
 import { voiceJson } from './shared';
 
 const properties: INodeProperties[] = [
-	{ displayName: 'Search', name: 'voiceSearch', type: 'string', default: '', description: 'Only voices whose name contains this text (v1 API; the open API lists all)' },
+	{ displayName: 'Search', name: 'voiceSearch', type: 'string', default: '', description: 'Only voices whose name contains this text' },
 	{ displayName: 'Limit', name: 'limit', type: 'number', typeOptions: { minValue: 1, maxValue: 100 }, default: 50, description: 'Max number of results to return' },
 ];
 
