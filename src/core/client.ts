@@ -5,6 +5,7 @@ import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send }
 import { type AccountLimiters, RateLimiter } from './limiter';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
 import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
+import { type StoreResultOptions, type StoredResult, storeResult } from './result-store';
 import { type S3StorageConfig, uploadToS3 } from './storage';
 import { realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
@@ -64,6 +65,11 @@ export interface LipSyncClient {
   createAndWait(input: CreateInput, options?: CreateAndWaitOptions): Promise<LipSyncJob>;
   /** One cheap authenticated request; resolves when the key works. */
   checkAuth(options?: CallOptions): Promise<void>;
+  /**
+   * Streams a completed job's video into the client's S3-compatible storage (see storeResult); INVALID_INPUT
+   * naming `storage` when the client has none.
+   */
+  storeResult(job: LipSyncJob, options?: StoreResultOptions): Promise<StoredResult>;
   /** Whether listJobs works for this provider. */
   readonly canList: boolean;
   /** Closes the default transport's pooled connections. */
@@ -314,6 +320,12 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         // Reaching "not found" means the key was accepted.
         if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
       }
+    },
+    async storeResult(job, storeOptions: StoreResultOptions = {}) {
+      if (!options.storage) {
+        throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'Saving the result to storage needs S3-compatible storage settings, and this client has none', { provider, field: 'storage', jobId: job?.id });
+      }
+      return storeResult(job, options.storage, storeOptions, { transport: ctx.transport, now: () => clock.now() });
     },
     async close() {
       await ownTransport?.close();

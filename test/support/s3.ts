@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import aws4 from 'aws4';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,7 +24,49 @@ export interface S3Server {
 
 /** Starts a real S3-compatible server (s3rver 5 on Node 24) with a bucket named "media". */
 export async function startS3(): Promise<S3Server> {
-  const child: ChildProcess = spawn(NODE24, [join(__dirname, 's3-server.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return await startServer(spawn(NODE24, [join(__dirname, 's3-server.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] }), 'S3RVER');
+}
+
+const PYTHONS = ['python3', '/usr/bin/python3'];
+let python: string | null | undefined;
+function motoPython(): string | undefined {
+  python ??= PYTHONS.find((p) => spawnSync(p, ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0) ?? null;
+  return python ?? undefined;
+}
+
+/** Why moto's S3 server cannot run here, or undefined when it can (pip moto[server], or Debian's python3-moto). */
+export function motoUnavailable(): string | undefined {
+  return motoPython() ? undefined : 'moto is not installed (pip install "moto[server]", or apt-get install python3-moto python3-flask python3-flask-cors)';
+}
+
+/**
+ * Starts moto's S3 server with a bucket named "media": unlike s3rver it implements AbortMultipartUpload and
+ * ListMultipartUploads, so a test can see that a failed or cancelled upload left nothing behind.
+ */
+export async function startMoto(): Promise<S3Server> {
+  const server = await startServer(spawn(motoPython()!, [join(__dirname, 'moto-server.py')], { stdio: ['pipe', 'pipe', 'inherit'] }), 'moto');
+  await s3Fetch(server, 'PUT', `/${server.bucket}`);
+  return server;
+}
+
+/** A SigV4-signed request to the test server, for listing what a test left in the bucket. */
+export async function s3Fetch(server: S3Server, method: string, path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(server.endpoint);
+  const signed = aws4.sign({ host: url.host, path, method, service: 's3', region: 'us-east-1' }, { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey });
+  const res = await fetch(`${server.endpoint}${path}`, { method, headers: signed.headers as Record<string, string> });
+  return { status: res.status, body: await res.text() };
+}
+
+/** Object keys in the bucket (ListObjectsV2) and the multipart uploads still open (ListMultipartUploads). */
+export async function bucketState(server: S3Server): Promise<{ keys: string[]; openUploads: string[] }> {
+  const objects = await s3Fetch(server, 'GET', `/${server.bucket}?list-type=2`);
+  const uploads = await s3Fetch(server, 'GET', `/${server.bucket}?uploads`);
+  if (objects.status !== 200 || uploads.status !== 200) throw new Error(`listing failed: ${objects.status} ${uploads.status} ${uploads.body.slice(0, 200)}`);
+  const all = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]!);
+  return { keys: all(objects.body, 'Key'), openUploads: all(uploads.body, 'UploadId') };
+}
+
+async function startServer(child: ChildProcess, keys: string): Promise<S3Server> {
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -35,8 +78,8 @@ export async function startS3(): Promise<S3Server> {
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
+    accessKeyId: keys,
+    secretAccessKey: keys,
     bucket: 'media',
     close: () =>
       new Promise<void>((resolve) => {
