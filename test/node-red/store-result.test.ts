@@ -1,0 +1,104 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ProviderId } from '../../src';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { bucketState, motoUnavailable, s3Fetch, startMoto, type S3Server } from '../support/s3';
+import { NODES, RED_PATH, SANDBOX_KEY, redRequire, testFlow, until } from './support';
+
+/**
+ * Result = "save the video to S3-compatible storage" in real Node-RED: the sandbox's result (large enough for a
+ * multipart upload) streamed into moto's S3 server with the account's storage settings.
+ */
+type Msg = Record<string, any>;
+const helper = redRequire('node-red-node-test-helper');
+helper.init(RED_PATH);
+
+const missing = motoUnavailable();
+if (missing && process.env.CI) throw new Error(`Result-storage tests cannot run in CI: ${missing}`);
+/** Over the 8 MiB part size: two parts. */
+const SIZE = 8 * 1024 * 1024 + 4321;
+
+let sandbox: Sandbox;
+let s3: S3Server;
+beforeAll(async () => {
+  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 300, resultBytes: SIZE });
+  if (!missing) {
+    s3 = await startMoto();
+    await s3Fetch(s3, 'PUT', '/results');
+  }
+}, 60_000);
+afterAll(async () => {
+  await sandbox?.close();
+  await s3?.close();
+});
+beforeEach(() => new Promise<void>((r) => helper.startServer(r)));
+afterEach(async () => {
+  await helper.unload();
+  await new Promise<void>((r) => helper.stopServer(r));
+});
+
+const FAST = { pollInterval: 0.05, timeout: 30, timeoutUnits: 'seconds' };
+const storage = () => ({ storage: true, s3Endpoint: s3.endpoint, s3Bucket: s3.bucket, s3Region: 'us-east-1', s3Prefix: 'red/', s3UrlHours: '2' });
+const keys = () => ({ s3AccessKeyId: s3.accessKeyId, s3SecretAccessKey: s3.secretAccessKey });
+const media = () => ({ videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: `${sandbox.url}/media/sample.wav` });
+const createNode = (extra: Msg = {}): Msg => ({ id: 'create', type: 'lipsync-create', account: 'acc', videoUrl: 'videoUrl', videoUrlType: 'msg', audioUrl: 'audioUrl', audioUrlType: 'msg', wires: [['out1'], ['out2']], ...FAST, ...extra });
+
+async function load(provider: ProviderId, nodes: Msg[], account: Msg, credentials: Msg) {
+  await helper.load(NODES, testFlow(provider, sandbox.baseUrl(provider), nodes, account), { acc: { apiKey: SANDBOX_KEY, ...credentials } });
+  const out = { out1: [] as Msg[], out2: [] as Msg[], caught: [] as Msg[] };
+  for (const k of ['out1', 'out2', 'caught'] as const) helper.getNode(k).on('input', (m: Msg) => out[k].push(m));
+  return out;
+}
+
+async function served(url: string) {
+  const res = await fetch(url);
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, size: body.length, type: res.headers.get('content-type') };
+}
+
+describe.skipIf(Boolean(missing))('Node-RED: Result = save the video to S3-compatible storage', () => {
+  it('create with "wait for completion" streams the video into the account bucket; msg.payload.stored says where, with a working link', async () => {
+    const r = await load('akool', [createNode({ wait: true, outputs: 2, result: 'storage' })], storage(), keys());
+    helper.getNode('create').receive(media());
+    const msg = await until(() => r.out1[0], 'the completed job', 60_000);
+    const day = new Date().toISOString().slice(0, 10);
+    expect(msg.payload).toMatchObject({ provider: 'akool', status: 'completed' });
+    expect(msg.payload.stored).toMatchObject({ bucket: 'media', key: `lipsync/${day}/${msg.jobId}.mp4`, size: SIZE, contentType: 'video/mp4' });
+    expect(msg.payload.stored.url).toContain('X-Amz-Expires=7200');
+    expect(await served(msg.payload.stored.url)).toEqual({ status: 200, size: SIZE, type: 'video/mp4' });
+    const state = await bucketState(s3);
+    expect(state.keys).toContain(msg.payload.stored.key);
+    expect(state.openUploads).toEqual([]);
+  });
+
+  it('the wait node stores into another bucket under its key template ({prefix} is the account prefix)', async () => {
+    const r = await load('fishaudio-open', [
+      createNode({ wires: [['wait']] }),
+      { id: 'wait', type: 'lipsync-wait', account: 'acc', result: 'storage', resultBucket: 'results', resultKey: '{prefix}{provider}/{jobId}.{ext}', wires: [['out1'], ['out2']], ...FAST },
+    ], storage(), keys());
+    helper.getNode('create').receive(media());
+    const msg = await until(() => r.out1[0], 'the completed job', 60_000);
+    expect(msg.payload.stored).toMatchObject({ bucket: 'results', key: `red/fishaudio-open/${msg.jobId}.mp4`, size: SIZE });
+    expect((await served(msg.payload.stored.url)).size).toBe(SIZE);
+  });
+
+  it('an account without storage: a clear error naming the fix, with the completed job still on the message', async () => {
+    const r = await load('akool', [createNode({ wait: true, outputs: 2, result: 'storage' })], {}, {});
+    helper.getNode('create').receive(media());
+    const msg = await until(() => r.caught[0], 'the error', 60_000);
+    expect(msg.error.message).toMatch(/needs storage on the account/);
+    expect(msg.error.message).toMatch(/Upload media to S3-compatible storage/);
+    expect(msg.payload).toMatchObject({ status: 'completed', id: msg.jobId });
+  });
+
+  it('a bad key template is an INVALID_INPUT naming the placeholder, and nothing is stored', async () => {
+    const before = (await bucketState(s3)).keys.length;
+    const r = await load('akool', [createNode({ wait: true, outputs: 2, result: 'storage', resultKey: 'x/{job}.mp4' })], storage(), keys());
+    helper.getNode('create').receive(media());
+    const msg = await until(() => r.caught[0], 'the error', 60_000);
+    expect(msg.error.message).toContain('{job}');
+    expect(msg.payload.resultUrl).toMatch(/^http/);
+    const state = await bucketState(s3);
+    expect(state.keys.length).toBe(before);
+    expect(state.openUploads).toEqual([]);
+  });
+});
