@@ -1,10 +1,17 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { mediaFields, optionsCollection, providerCreateFields, waitTimeoutField } from '../common.descriptions';
+import { mediaFields, optionsCollection, resultStorageProperty, providerCreateFields, waitTimeoutField } from '../common.descriptions';
 import { createAndWaitForCallback, waitForField } from './callbackWait';
 import { isJobOutcome, jobItem, outcomeItem, readCreateInput, readOptions, settle, waitOptions, type OperationContext } from '../../helpers/utils';
 
-const properties: INodeProperties[] = [...mediaFields, ...providerCreateFields, waitForField, waitTimeoutField, optionsCollection('wait')];
+const properties: INodeProperties[] = [
+	...mediaFields,
+	resultStorageProperty({ videoSource: ['url'], audioSource: ['url'] }),
+	...providerCreateFields,
+	waitForField,
+	waitTimeoutField,
+	optionsCollection('wait'),
+];
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['createAndWait'] } }, properties);
 
@@ -28,7 +35,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, op: Op
 			},
 		}),
 	);
-	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options)];
+	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal })];
 	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
 	throw outcome.error;
 }
