@@ -168,24 +168,29 @@ export interface StreamedObject extends UploadedObject {
 }
 
 /**
- * Pulls the source into parts of `size` bytes. A part is handed out once the next byte is known to exist (or the
- * source ended), so `last` is exact; memory stays at about one part plus one chunk.
+ * Pulls the source into parts of `size` bytes, copied into ONE buffer that is reused for every part: a part's
+ * bytes are valid until the next part is asked for (the caller uploads each part before that). A part is handed
+ * out once the next byte is known to exist (or the source ended), so `last` is exact. Memory: one part plus the
+ * chunk that follows it, however large the source, and no per-part garbage for the collector to catch up with.
  */
 async function* partsOf(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<{ data: Buffer; last: boolean }> {
-  let chunks: Buffer[] = [];
+  let part: Buffer | undefined;
   let held = 0;
   for await (const chunk of source) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    chunks.push(buf);
-    held += buf.length;
-    while (held > size) {
-      const all = Buffer.concat(chunks, held);
-      yield { data: all.subarray(0, size), last: false };
-      chunks = [all.subarray(size)];
-      held -= size;
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (buf.length) {
+      if (held === size) {
+        // A full part, and more bytes follow: hand it out, then refill the same buffer.
+        yield { data: part!, last: false };
+        held = 0;
+      }
+      part ??= Buffer.allocUnsafeSlow(size);
+      const n = buf.copy(part, held, 0, Math.min(buf.length, size - held));
+      held += n;
+      buf = buf.subarray(n);
     }
   }
-  yield { data: Buffer.concat(chunks, held), last: true };
+  yield { data: part ? part.subarray(0, held) : Buffer.alloc(0), last: true };
 }
 
 /**
