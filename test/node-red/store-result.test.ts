@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { bucketState, motoUnavailable, s3Fetch, startMoto, type S3Server } from '../support/s3';
-import { NODES, RED_PATH, SANDBOX_KEY, redRequire, testFlow, until } from './support';
+import { NODES, RED_PATH, ROOT, SANDBOX_KEY, redRequire, testFlow, until } from './support';
 
 /**
  * Result = "save the video to S3-compatible storage" in real Node-RED: the sandbox's result (large enough for a
@@ -100,5 +102,27 @@ describe.skipIf(Boolean(missing))('Node-RED: Result = save the video to S3-compa
     const state = await bucketState(s3);
     expect(state.keys.length).toBe(before);
     expect(state.openUploads).toEqual([]);
+  });
+
+  it('example 05 (Video straight into storage) works as shipped once its account has a provider and storage', async () => {
+    const example: Msg[] = JSON.parse(readFileSync(join(ROOT, 'examples/05 - Video straight into storage.json'), 'utf8'));
+    const inject = example.find((n) => n.type === 'inject')!;
+    const account = example.find((n) => n.type === 'lipsync-account')!;
+    const create = example.find((n) => n.type === 'lipsync-create')!;
+    const stored = example.find((n) => n.type === 'debug' && n.name === 'video stored')!;
+    expect(create).toMatchObject({ result: 'storage', wait: true, account: account.id });
+    const flow = [
+      { id: create.z, type: 'tab', label: 'example' },
+      { ...account, baseUrl: sandbox.baseUrl(account.provider), s3Endpoint: s3.endpoint, s3Bucket: s3.bucket, s3Region: 'us-east-1' },
+      ...example.filter((n) => n.type !== 'inject' && n.type !== 'comment' && n.type !== 'lipsync-account').map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : { ...n, pollInterval: n.type === 'lipsync-create' ? 0.05 : undefined })),
+    ];
+    await helper.load(NODES, flow, { [account.id]: { apiKey: SANDBOX_KEY, ...keys() } });
+    const got: Msg[] = [];
+    helper.getNode(stored.id).on('input', (m: Msg) => got.push(m));
+    const props = Object.fromEntries(inject.props.filter((p: Msg) => p.v).map((p: Msg) => [p.p, String(p.v).replace('http://127.0.0.1:4010', sandbox.url).replace(/sandbox_duration=\d+/, 'sandbox_duration=300')]));
+    helper.getNode(create.id).receive(props);
+    const msg = await until(() => got[0], 'the stored video', 60_000);
+    expect(msg.payload.stored).toMatchObject({ bucket: 'media', key: expect.stringMatching(new RegExp(`^lipsync/\\d{4}-\\d{2}-\\d{2}/${msg.jobId}\\.mp4$`)), size: SIZE });
+    expect((await served(msg.payload.stored.url)).size).toBe(SIZE);
   });
 });
