@@ -6,7 +6,7 @@ import { createLipSyncClient, type LipSyncJob } from '../../src/core';
 import { MIN_PART_BYTES, type S3StorageConfig } from '../../src/core/storage';
 import { storeResult } from '../../src/core/result-store';
 import { createUndiciTransport } from '../../src/core/undici-transport';
-import { bucketState, motoUnavailable, s3Fetch, s3Unavailable, startMoto, startS3, type S3Server } from '../support/s3';
+import { bucketState, motoUnavailable, s3Fetch, s3Unavailable, startS3, untilOpenUpload, useMoto, type S3Server } from '../support/s3';
 
 /**
  * The last hop, against real S3 APIs on loopback: moto (multipart with abort and listing, so a test sees that a
@@ -78,22 +78,12 @@ async function fetchedDigest(url: string): Promise<{ status: number; digest: str
   return { status: res.status, digest: createHash('sha256').update(body).digest('hex'), size: body.length, type: res.headers.get('content-type') };
 }
 
-/** Resolves once `check` holds (polled; the event it waits for happens in another process). */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
+  const moto = useMoto(['results']);
   let s3: S3Server;
-  beforeAll(async () => {
-    s3 = await startMoto();
-    await s3Fetch(s3, 'PUT', '/results');
-  }, 60_000);
-  afterAll(() => s3?.close());
+  beforeAll(() => {
+    s3 = moto();
+  });
 
   it('a small result goes up in one PUT under lipsync/{date}/{jobId}.mp4; the presigned URL serves the same bytes', async () => {
     const j = job(`/video/${300_000}`);
@@ -142,7 +132,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     const controller = new AbortController();
     const pending = storeResult(j, configOf(s3), { partBytes: MIN_PART_BYTES, signal: controller.signal }, { transport }).catch((e) => e);
     // The first part is in the bucket's open upload once the download has stopped at 7 MB.
-    await until(async () => (await bucketState(s3)).openUploads.length === 1, 'the multipart upload to start');
+    await untilOpenUpload(s3);
     controller.abort();
     const err = await pending;
     expect(err).toMatchObject({ code: 'ABORTED', jobId: j.id });

@@ -1,8 +1,8 @@
 // Options > Save Result to S3-Compatible Storage in n8n's engine: the sandbox's result streamed into moto's S3 server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { bucketState, motoUnavailable, s3Fetch, startMoto, type S3Server } from '../support/s3';
+import { bucketState, motoUnavailable, untilOpenUpload, useMoto, type S3Server } from '../support/s3';
 import { runNode, startNode } from './support/engine';
 import { credentialsFor, media, params } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
@@ -16,12 +16,11 @@ const missing = motoUnavailable();
 if (missing && process.env.CI) throw new Error(`Result-storage tests cannot run in CI: ${missing}`);
 
 describe.skipIf(Boolean(missing))('Save Result to S3-Compatible Storage (n8n engine, moto S3)', () => {
+	const moto = useMoto(['results']);
 	let s3: S3Server;
-	beforeAll(async () => {
-		s3 = await startMoto();
-		await s3Fetch(s3, 'PUT', '/results');
-	}, 60_000);
-	afterAll(() => s3?.close());
+	beforeAll(() => {
+		s3 = moto();
+	});
 	const storage = () => ({
 		lipSyncKitS3StorageApi: { endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, prefix: 'n8n/', urlExpiresInHours: 2, virtualHostedStyle: false },
 	});
@@ -79,11 +78,7 @@ describe.skipIf(Boolean(missing))('Save Result to S3-Compatible Storage (n8n eng
 				parameters: params('akool', 'createAndWait', { ...media(big), useStorage: true, options: { saveToStorage: true } }),
 				credentials: { ...credentialsFor(big, 'akool'), ...storage() },
 			});
-			const end = Date.now() + 60_000;
-			while ((await bucketState(s3)).openUploads.length === 0) {
-				if (Date.now() > end) throw new Error('the multipart upload never started');
-				await new Promise((r) => setTimeout(r, 50));
-			}
+			await untilOpenUpload(s3);
 			execution.cancel();
 			const run = await execution.settled;
 			expect(run.status).toBe('canceled');

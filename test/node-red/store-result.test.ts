@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { bucketState, motoUnavailable, s3Fetch, startMoto, type S3Server } from '../support/s3';
+import { bucketState, motoUnavailable, startMoto, type S3Server } from '../support/s3';
 import { NODES, RED_PATH, ROOT, SANDBOX_KEY, redRequire, testFlow, until } from './support';
 
 /**
@@ -23,10 +23,7 @@ let sandbox: Sandbox;
 let s3: S3Server;
 beforeAll(async () => {
   sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 300, resultBytes: SIZE });
-  if (!missing) {
-    s3 = await startMoto();
-    await s3Fetch(s3, 'PUT', '/results');
-  }
+  if (!missing) s3 = await startMoto(['results']);
 }, 60_000);
 afterAll(async () => {
   await sandbox?.close();

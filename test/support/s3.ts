@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import aws4 from 'aws4';
+import { afterAll, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -43,10 +44,29 @@ export function motoUnavailable(): string | undefined {
  * Starts moto's S3 server with a bucket named "media": unlike s3rver it implements AbortMultipartUpload and
  * ListMultipartUploads, so a test can see that a failed or cancelled upload left nothing behind.
  */
-export async function startMoto(): Promise<S3Server> {
+export async function startMoto(extraBuckets: string[] = []): Promise<S3Server> {
   const server = await startServer(spawn(motoPython()!, [join(__dirname, 'moto-server.py')], { stdio: ['pipe', 'pipe', 'inherit'] }), 'moto');
-  await s3Fetch(server, 'PUT', `/${server.bucket}`);
+  for (const bucket of [server.bucket, ...extraBuckets]) await s3Fetch(server, 'PUT', `/${bucket}`);
   return server;
+}
+
+/** moto for the tests of one describe block (started before them, stopped after); the getter returns it. */
+export function useMoto(extraBuckets: string[] = []): () => S3Server {
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    server = await startMoto(extraBuckets);
+  }, 60_000);
+  afterAll(() => server?.close());
+  return () => server!;
+}
+
+/** Resolves once the bucket has an open multipart upload (the upload of another process is under way). */
+export async function untilOpenUpload(server: S3Server, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while ((await bucketState(server)).openUploads.length === 0) {
+    if (Date.now() > end) throw new Error('no multipart upload was started');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A SigV4-signed request to the test server, for listing what a test left in the bucket. */
