@@ -62,6 +62,9 @@ export async function storeResult(
 ): Promise<StoredResult> {
   const bucket = options.bucket?.trim() || storage.bucket;
   const who = { jobId: job.id, provider: job.provider };
+  if (job.status !== 'completed') {
+    throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `The job is ${job.status}, not completed: there is no video to store yet`, { ...who, field: 'jobId', lastStatus: job.status });
+  }
   if (!job.resultUrl) {
     throw new LipSyncError(ERROR_CODES.PROVIDER_ERROR, 'The job completed but the provider gave no result URL, so there is nothing to store', who);
   }
@@ -72,7 +75,8 @@ export async function storeResult(
   try {
     const dl = await openDownload(job.resultUrl, { signal, jobId: job.id, idleTimeoutMs: options.idleTimeoutMs });
     const declared = (dl.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    const contentType = declared && declared !== 'application/octet-stream' && declared !== 'binary/octet-stream' ? declared : 'video/mp4';
+    // The provider's header is hostile input: only a plain type/subtype reaches the bucket.
+    const contentType = /^(video|audio)\/[\w.+-]{1,64}$/.test(declared) ? declared : 'video/mp4';
     const key = resultKey(options.keyTemplate, { ...who, ext: EXTENSIONS[contentType] ?? 'mp4', prefix: storage.prefix, now });
     const stored = await uploadStreamToS3({ ...storage, bucket }, dl.stream, { key, contentType, expectedBytes: dl.contentLength, partBytes: options.partBytes }, { transport: deps.transport, signal, now: () => now });
     const { parts: _parts, ...result } = stored;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLipSyncClient, type LipSyncJob } from '../../src/core';
@@ -47,7 +47,7 @@ beforeAll(async () => {
     const size = Number(sizeText);
     const at = Number(atText);
     if (kind === 'gone') return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'video/mp4', ...(kind === 'chunked' ? {} : { 'content-length': String(size) }) });
+    res.writeHead(200, { 'content-type': kind === 'odd' ? 'text/html; charset=utf-8' : kind === 'webm' ? 'video/webm' : 'video/mp4', ...(kind === 'chunked' ? {} : { 'content-length': String(size) }) });
     if (kind === 'cut') {
       await sendBytes(res, 0, at);
       return res.socket?.destroy();
@@ -76,6 +76,32 @@ async function fetchedDigest(url: string): Promise<{ status: number; digest: str
   const res = await fetch(url);
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, digest: createHash('sha256').update(body).digest('hex'), size: body.length, type: res.headers.get('content-type') };
+}
+
+/**
+ * A loopback hop in front of the S3 server that answers chosen requests itself with an S3 error (the bytes never
+ * reach the bucket) and passes everything else through: an S3 side that fails in the middle of an upload.
+ */
+async function faultyHop(target: string, fail: (req: IncomingMessage) => number | undefined): Promise<{ endpoint: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const hop = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const status = fail(req);
+    if (status) {
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>injected failure</Message></Error>'));
+      return;
+    }
+    const up = new URL(target);
+    const fwd = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => hop.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(hop.address() as AddressInfo).port}`, seen, close: () => new Promise((r) => hop.close(() => r())) };
 }
 
 describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
@@ -114,6 +140,14 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     expect(uploads.body).not.toContain('<UploadId>');
   });
 
+  it('the stored type and {ext} follow the download: a WebM is stored as .webm, a type that is not video or audio as video/mp4', async () => {
+    const webm = await storeResult(job('/webm/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport });
+    expect(webm).toMatchObject({ contentType: 'video/webm', key: expect.stringMatching(/\.webm$/) });
+    expect((await fetchedDigest(webm.url)).type).toBe('video/webm');
+    const odd = await storeResult(job('/odd/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport });
+    expect(odd).toMatchObject({ contentType: 'video/mp4', key: expect.stringMatching(/\.mp4$/) });
+  });
+
   it('a download that breaks off in the middle of a multipart upload aborts it: no object, no open upload, and the error names the job', async () => {
     const before = await bucketState(s3);
     const j = job(`/cut/${20 * MB}/${11 * MB}`);
@@ -126,6 +160,39 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     expect(after.keys.filter((k) => k.includes(j.id))).toEqual([]);
     expect(after.keys.length).toBe(before.keys.length);
   });
+
+  it('a part refused once by the storage (HTTP 503) is sent again, and the upload completes whole', async () => {
+    let failures = 0;
+    const hop = await faultyHop(s3.endpoint, (req) => (/partNumber=2&/.test(req.url!) && failures++ === 0 ? 503 : undefined));
+    try {
+      const size = 2 * MIN_PART_BYTES + 99;
+      const stored = await storeResult(job(`/video/${size}`), { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport });
+      expect(hop.seen.filter((r) => r.includes('partNumber=2&'))).toHaveLength(2);
+      expect(hop.seen.filter((r) => r.startsWith('POST') && r.endsWith('?uploads'))).toHaveLength(1);
+      expect(await fetchedDigest(stored.url.replace(hop.endpoint, s3.endpoint))).toMatchObject({ size, digest: digestOf(size) });
+    } finally {
+      await hop.close();
+    }
+  });
+
+  it('a part the storage keeps refusing: after the retries the upload is aborted, nothing is left, and the error names the job', async () => {
+    const hop = await faultyHop(s3.endpoint, (req) => (/partNumber=2&/.test(req.url!) ? 500 : undefined));
+    try {
+      const j = job(`/video/${3 * MIN_PART_BYTES}`);
+      const err = await storeResult(j, { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport }).catch((e) => e);
+      expect(err).toMatchObject({ code: 'PROVIDER_ERROR', httpStatus: 500, providerCode: 'InternalError', jobId: j.id });
+      expect(err.message).toMatch(/not stored in bucket "media".*injected failure/);
+      // The first try and three retries, then the abort; part 3 was never sent.
+      expect(hop.seen.filter((r) => r.includes('partNumber=2&'))).toHaveLength(4);
+      expect(hop.seen.some((r) => r.includes('partNumber=3&'))).toBe(false);
+      expect(hop.seen.filter((r) => r.startsWith('DELETE') && r.includes('uploadId='))).toHaveLength(1);
+      const after = await bucketState(s3);
+      expect(after.openUploads).toEqual([]);
+      expect(after.keys.filter((k) => k.includes(j.id))).toEqual([]);
+    } finally {
+      await hop.close();
+    }
+  }, 60_000);
 
   it('a cancel while parts are being uploaded aborts the upload and reports ABORTED with the job id', async () => {
     const j = job(`/hold/${30 * MB}/${7 * MB}`);
@@ -154,6 +221,11 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     expect(bad.message).toContain('{jobid}');
     const folder = await storeResult(job('/video/10'), configOf(s3), { keyTemplate: 'out/{date}/' }, { transport }).catch((e) => e);
     expect(folder).toMatchObject({ code: 'INVALID_INPUT', field: 'resultKey' });
+    expect(requests.length).toBe(count);
+
+    const running = await storeResult({ ...job('/video/10'), status: 'processing' }, configOf(s3), {}, { transport }).catch((e) => e);
+    expect(running).toMatchObject({ code: 'INVALID_INPUT', lastStatus: 'processing' });
+    expect(running.message).toMatch(/not completed/);
     expect(requests.length).toBe(count);
 
     const client = createLipSyncClient({ provider: 'akool', apiKey: 'k' });
