@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProviderId } from '../../src';
+import { createLipSyncClient, type ProviderId } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { bucketState, motoUnavailable, startMoto, type S3Server } from '../support/s3';
+import { bucketState, motoUnavailable, startMoto, untilOpenUpload, type S3Server } from '../support/s3';
 import { NODES, RED_PATH, ROOT, SANDBOX_KEY, redRequire, testFlow, until } from './support';
 
 /**
@@ -122,4 +122,34 @@ describe.skipIf(Boolean(missing))('Node-RED: Result = save the video to S3-compa
     expect(msg.payload.stored).toMatchObject({ bucket: 'media', key: expect.stringMatching(new RegExp(`^lipsync/\\d{4}-\\d{2}-\\d{2}/${msg.jobId}\\.mp4$`)), size: SIZE });
     expect((await served(msg.payload.stored.url)).size).toBe(SIZE);
   });
+
+  it('msg.cancel while the video is being uploaded: the multipart upload is aborted and the job goes to output 2 as cancelled', async () => {
+    const big = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 0, resultBytes: 400 * 1024 * 1024 });
+    try {
+      const before = (await bucketState(s3)).keys.length;
+      await helper.load(
+        NODES,
+        testFlow('akool', big.baseUrl('akool'), [{ id: 'wait', type: 'lipsync-wait', account: 'acc', result: 'storage', wires: [['out1'], ['out2']], ...FAST }], storage()),
+        { acc: { apiKey: SANDBOX_KEY, ...keys() } },
+      );
+      const out = { out1: [] as Msg[], out2: [] as Msg[] };
+      for (const k of ['out1', 'out2'] as const) helper.getNode(k).on('input', (m: Msg) => out[k].push(m));
+      const client = createLipSyncClient({ provider: 'akool', apiKey: SANDBOX_KEY, baseUrl: big.baseUrl('akool') });
+      const job = await client.createJob({ videoUrl: `${big.url}/media/sample.mp4`, audioUrl: `${big.url}/media/sample.wav` });
+      await client.close();
+      helper.getNode('wait').receive({ jobId: job.id });
+      await untilOpenUpload(s3);
+      helper.getNode('wait').receive({ cancel: job.id });
+      const msg = await until(() => out.out2[0], 'the cancelled wait', 60_000);
+      expect(msg.jobId).toBe(job.id);
+      expect(msg.error.code).toBe('ABORTED');
+      expect(out.out1).toHaveLength(0);
+      // The abort is sent before the message: by the time the flow sees it, nothing is left in the bucket.
+      const after = await bucketState(s3);
+      expect(after.openUploads).toEqual([]);
+      expect(after.keys.length).toBe(before);
+    } finally {
+      await big.close();
+    }
+  }, 120_000);
 });
