@@ -117,7 +117,7 @@ export async function uploadToS3(
   media: { data: Uint8Array; contentType: string; extension: string },
   deps: { transport: Transport; now?: () => number; signal?: AbortSignal },
 ): Promise<UploadedObject> {
-  const { region, credentials } = validated(config);
+  validated(config);
   const now = deps.now?.() ?? Date.now();
   const day = new Date(now).toISOString().slice(0, 10);
   const key = `${config.prefix ?? ''}${day}/${randomUUID()}.${media.extension}`;
@@ -125,12 +125,15 @@ export async function uploadToS3(
   const body = Buffer.from(media.data.buffer, media.data.byteOffset, media.data.byteLength);
   await signedRequest(config, { method: 'PUT', loc, body, contentType: media.contentType, what: 'upload to', readTimeoutMs: 120_000 }, deps);
 
+  return { key, ...presignedGet(config, loc, now) };
+}
+
+/** A presigned GET URL of the object at `loc`, valid for the configured lifetime (default 24 h). */
+function presignedGet(config: S3StorageConfig, loc: ReturnType<typeof location>, now: number): { url: string; expiresAt: string } {
+  const { region, credentials } = validated(config);
   const expires = config.urlExpiresInSeconds ?? 24 * 3600;
-  const get = aws4.sign(
-    { host: loc.host, path: `${loc.path}?X-Amz-Expires=${expires}`, method: 'GET', service: 's3', region, signQuery: true },
-    credentials,
-  );
-  return { key, url: `${loc.protocol}//${loc.host}${get.path}`, expiresAt: new Date(now + expires * 1000).toISOString() };
+  const get = aws4.sign({ host: loc.host, path: `${loc.path}?X-Amz-Expires=${expires}`, method: 'GET', service: 's3', region, signQuery: true }, credentials);
+  return { url: `${loc.protocol}//${loc.host}${get.path}`, expiresAt: new Date(now + expires * 1000).toISOString() };
 }
 
 /** Checks endpoint, bucket and keys with one signed HEAD request on the bucket (nothing is written): for "test" buttons. */
@@ -205,7 +208,7 @@ export async function uploadStreamToS3(
   options: StreamUploadOptions,
   deps: { transport: Transport; now?: () => number; signal?: AbortSignal; delay?: (ms: number, signal?: AbortSignal) => Promise<void> },
 ): Promise<StreamedObject> {
-  const { region, credentials } = validated(config);
+  validated(config);
   const partBytes = Math.max(MIN_PART_BYTES, options.partBytes ?? DEFAULT_PART_BYTES);
   const loc = location(config, options.key);
   const wait = deps.delay ?? ((ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
@@ -276,18 +279,7 @@ export async function uploadStreamToS3(
     }
     throw error;
   }
-  const expires = config.urlExpiresInSeconds ?? 24 * 3600;
-  const now = deps.now?.() ?? Date.now();
-  const get = aws4.sign({ host: loc.host, path: `${loc.path}?X-Amz-Expires=${expires}`, method: 'GET', service: 's3', region, signQuery: true }, credentials);
-  return {
-    bucket: config.bucket,
-    key: options.key,
-    size,
-    contentType: options.contentType,
-    parts: partCount,
-    url: `${loc.protocol}//${loc.host}${get.path}`,
-    expiresAt: new Date(now + expires * 1000).toISOString(),
-  };
+  return { bucket: config.bucket, key: options.key, size, contentType: options.contentType, parts: partCount, ...presignedGet(config, loc, deps.now?.() ?? Date.now()) };
 }
 
 function escapeXml(text: string): string {
