@@ -35,9 +35,9 @@ function motoPython(): string | undefined {
   return python ?? undefined;
 }
 
-/** Why moto's S3 server cannot run here, or undefined when it can (pip moto[server], or Debian's python3-moto). */
+/** Why moto's S3 server cannot run here, or undefined when it can (a python3 with moto[server]). */
 export function motoUnavailable(): string | undefined {
-  return motoPython() ? undefined : 'moto is not installed (pip install "moto[server]", or apt-get install python3-moto python3-flask python3-flask-cors)';
+  return motoPython() ? undefined : 'moto is not installed: no python3 can import moto.server (pip install "moto[server]")';
 }
 
 /**
