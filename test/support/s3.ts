@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import aws4 from 'aws4';
 import { afterAll, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
@@ -28,7 +29,8 @@ export async function startS3(): Promise<S3Server> {
   return await startServer(spawn(NODE24, [join(__dirname, 's3-server.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] }), 'S3RVER');
 }
 
-const PYTHONS = ['python3', '/usr/bin/python3'];
+/** python3 on PATH, else pyenv's (where this machine's moto lives, should PATH lack its shims), else the system's. */
+const PYTHONS = ['python3', join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'shims/python3'), '/usr/bin/python3'];
 let python: string | null | undefined;
 function motoPython(): string | undefined {
   python ??= PYTHONS.find((p) => spawnSync(p, ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0) ?? null;
