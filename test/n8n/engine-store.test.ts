@@ -70,6 +70,18 @@ describe.skipIf(Boolean(missing))('Save Result to S3-Compatible Storage (n8n eng
 		expect(error?.description).toMatch(/Job ID: \S+/);
 	});
 
+	it('a storage refusal (no such bucket) names the job whose video was not stored and points at the storage credential', async () => {
+		const { status, error } = await runNode({
+			parameters: params('akool', 'createAndWait', { ...media(sandbox), useStorage: true, options: { saveToStorage: true, resultBucket: 'no-such-bucket' } }),
+			credentials: { ...credentialsFor(sandbox, 'akool'), ...storage() },
+		});
+		expect(status).toBe('error');
+		expect(error?.message).toMatch(/finished video was not stored in bucket "no-such-bucket"/);
+		expect(error?.description).toMatch(/Job ID: \S+/);
+		expect(error?.description).toMatch(/Media Storage \(S3-Compatible\) credential/);
+		expect(error?.description).not.toMatch(/API key/);
+	});
+
 	it('a Stop while the video is being uploaded aborts the multipart upload: nothing is left in the bucket', async () => {
 		const big = await startSandbox({ jobDurationMs: 0, resultBytes: 400 * 1024 * 1024 });
 		try {

@@ -216,6 +216,9 @@ const NEXT_STEP: Partial<Record<string, string>> = {
 	[ERROR_CODES.PROVIDER_ERROR]: 'The provider had a problem; try again later.',
 };
 
+const STORAGE_NEXT_STEP =
+	'Check the Lip Sync Media Storage (S3-Compatible) credential: endpoint, bucket, region and keys (its Test button checks them), and that n8n can reach the endpoint.';
+
 /** Turns any error into the n8n error to throw: NodeApiError for the provider's answers, NodeOperationError for bad input. */
 export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, extra?: string): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
@@ -231,7 +234,9 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 		error.requestId ? `Request ID: ${error.requestId}` : undefined,
 		`Error code: ${error.code}`,
 	].filter(Boolean);
-	const description = [facts.join(' · '), NEXT_STEP[error.code], extra].filter(Boolean).join('\n');
+	// The core prefixes every failure of the S3-compatible storage with "S3 storage:": the fix is in that credential.
+	const next = /S3 storage:/.test(error.reason) ? STORAGE_NEXT_STEP : NEXT_STEP[error.code];
+	const description = [facts.join(' · '), next, extra].filter(Boolean).join('\n');
 	if (error.code === ERROR_CODES.INVALID_INPUT || error.code === ERROR_CODES.NOT_SUPPORTED || error.code === ERROR_CODES.ABORTED) {
 		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex, description });
 	}
