@@ -5,6 +5,7 @@ import { maybeCreated, send } from './http';
 import { accountOptionsSchema, openSession, type SessionOptions } from './session';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
 import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RequestSpec, UploadContext } from './provider';
+import { type StoreResultOptions, type StoredResult, storeResult } from './result-store';
 import { type S3StorageConfig, uploadToS3 } from './storage';
 import { JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId } from './types';
 import { type WaitOptions, waitForJob } from './wait';
@@ -42,6 +43,11 @@ export interface LipSyncClient {
   createAndWait(input: CreateInput, options?: CreateAndWaitOptions): Promise<LipSyncJob>;
   /** One cheap authenticated request; resolves when the key works. */
   checkAuth(options?: CallOptions): Promise<void>;
+  /**
+   * Streams a completed job's video into the client's S3-compatible storage (see storeResult); INVALID_INPUT
+   * naming `storage` when the client has none.
+   */
+  storeResult(job: LipSyncJob, options?: StoreResultOptions): Promise<StoredResult>;
   /** Whether listJobs works for this provider. */
   readonly canList: boolean;
   /** Closes the default transport's pooled connections. */
@@ -251,6 +257,12 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
         // Reaching "not found" means the key was accepted.
         if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
       }
+    },
+    async storeResult(job, storeOptions: StoreResultOptions = {}) {
+      if (!options.storage) {
+        throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'Saving the result to storage needs S3-compatible storage settings, and this client has none', { provider, field: 'storage', jobId: job?.id });
+      }
+      return storeResult(job, options.storage, storeOptions, { transport: ctx.transport, now: () => clock.now() });
     },
     close: session.close,
   };

@@ -8,7 +8,8 @@ export { createUndiciTransport, classifyNetworkError, type UndiciTransport } fro
 export { DEFAULT_RETRY, maybeCreated, type RetryPolicy } from './http';
 export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } from './provider';
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
-export { checkS3Storage, uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
+export { checkS3Storage, uploadToS3, uploadStreamToS3, type S3StorageConfig, type UploadedObject, type StreamedObject, type StreamUploadOptions } from './storage';
+export { storeResult, resultKey, DEFAULT_RESULT_KEY, type StoreResultOptions, type StoredResult } from './result-store';
 export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';
 export * from './speech';
 export { openSession, type Session, type SessionOptions } from './session';

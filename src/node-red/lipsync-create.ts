@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
     const account = () => accountOf(RED, def.account);
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, account) };
     const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
       creates.size ? [creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating')] : [],
     );

@@ -24,7 +24,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = cachedTranslate(RED);
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => accountOf(RED, def.account)) };
     const waits = new Waits(node, settings, () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
 
     node.on('input', (msg, send, done) => {

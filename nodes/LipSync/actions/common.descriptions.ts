@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { adapters, type ProviderId } from '../../../src';
+import { adapters, DEFAULT_RESULT_KEY, type ProviderId } from '../../../src';
 import { PLAYBACK_TYPES } from '../../../src/providers/joggai';
 
 /** Providers in the order the selector shows them (alphabetical, as n8n lists options). */
@@ -104,6 +104,21 @@ function storageProperty(show: Record<string, string[]>): INodeProperties {
 	};
 }
 
+/**
+ * The same switch where no input is a file: it picks the storage credential for Options > Save Result to
+ * S3-Compatible Storage (Get, Wait, and Create and Wait with URL inputs).
+ */
+export function resultStorageProperty(show?: Record<string, string[]>): INodeProperties {
+	return {
+		displayName: 'Use S3-Compatible Storage',
+		name: 'useStorage',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to pick an S3-compatible storage credential (AWS S3, R2, MinIO, …), for Options > Save Result to S3-Compatible Storage',
+		...(show ? { displayOptions: { show } } : {}),
+	};
+}
+
 export const mediaFields: INodeProperties[] = [
 	...mediaProperties('video'),
 	...mediaProperties('audio'),
@@ -191,6 +206,32 @@ const downloadOptions: INodeProperties[] = [
 		default: 'data',
 		description: 'The binary field that receives the downloaded video',
 		displayOptions: { show: { download: [true] } },
+	},
+	{
+		displayName: 'Save Result to S3-Compatible Storage',
+		name: 'saveToStorage',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to stream a finished video from the provider straight into your S3-compatible bucket (needs "Use S3-Compatible Storage" on). The output gets "stored": bucket, key, size, content type and a presigned URL.',
+	},
+	{
+		displayName: 'Result Bucket',
+		name: 'resultBucket',
+		type: 'string',
+		default: '',
+		placeholder: "the credential's bucket",
+		description: "Another bucket for finished videos (same endpoint and keys); empty = the storage credential's bucket",
+		displayOptions: { show: { saveToStorage: [true] } },
+	},
+	{
+		displayName: 'Result Key',
+		name: 'resultKey',
+		type: 'string',
+		default: DEFAULT_RESULT_KEY,
+		description:
+			"The object key of the stored video. Placeholders: {jobId}, {provider}, {date} (YYYY-MM-DD, UTC), {time} (HHmmss), {ext} (mp4, webm or mov) and {prefix} (the credential's key prefix).",
+		displayOptions: { show: { saveToStorage: [true] } },
 	},
 ];
 

@@ -1,11 +1,19 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { mediaFields, optionsCollection, providerCreateFields, waitTimeoutField } from '../common.descriptions';
+import { mediaFields, optionsCollection, resultStorageProperty, providerCreateFields, waitTimeoutField } from '../common.descriptions';
 import { createAndWaitForCallback, waitForField } from './callbackWait';
 import { audioFromText, speechSourceFields } from '../../helpers/speech';
 import { isJobOutcome, jobItem, outcomeItem, readCreateInput, readOptions, settle, waitOptions, type OperationContext } from '../../helpers/utils';
 
-const properties: INodeProperties[] = [...speechSourceFields, ...mediaFields, ...providerCreateFields, waitForField, waitTimeoutField, optionsCollection('wait')];
+const properties: INodeProperties[] = [
+	...speechSourceFields,
+	...mediaFields,
+	resultStorageProperty({ videoSource: ['url'], audioSource: ['url'] }),
+	...providerCreateFields,
+	waitForField,
+	waitTimeoutField,
+	optionsCollection('wait'),
+];
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['createAndWait'] } }, properties);
 
@@ -36,7 +44,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, op: Op
 		}),
 	);
 	if (outcome.ok) {
-		const item = await jobItem(this, outcome.value, itemIndex, options);
+		const item = await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal });
 		if (spoken) item.json.speech = spoken.speech;
 		return [item];
 	}
