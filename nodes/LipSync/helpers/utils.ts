@@ -24,6 +24,11 @@ export interface OperationContext {
 	client(itemIndex: number): Promise<LipSyncClient>;
 	/** Remembers a job this execution created, so an error elsewhere in the batch can still name it. */
 	created(itemIndex: number, jobId: string): void;
+	/**
+	 * Waits for this item's turn to read its input and send its create (a batch prepares a few items at a time, so
+	 * its media is not all in memory at once); call the returned function once the job exists or the create failed.
+	 */
+	createTurn(): Promise<() => void>;
 }
 
 /** One client per credential value within an execution (items normally share one). */
