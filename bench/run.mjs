@@ -1,13 +1,13 @@
 // `npm run bench`: builds if needed, runs every benchmark, prints each figure with its target and PASS/MISS,
 // and writes bench/results.json. Benchmarks are not tests: nothing here fails the build on a miss.
-// Only some: `npm run bench -- polling media` (names: polling, overhead, concurrency, media).
+// Only some: `npm run bench -- polling media` (names: polling, overhead, concurrency, media, batch).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './lib/common.mjs';
 
-const ALL = ['polling', 'overhead', 'concurrency', 'media'];
+const ALL = ['polling', 'overhead', 'concurrency', 'media', 'batch'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of chosen) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; use: ${ALL.join(', ')}`);
 const names = chosen.length ? chosen : ALL;
@@ -59,6 +59,18 @@ for (const name of names) {
     row(`concurrency: heap per waiting job (${h.jobs} jobs, ${h.heldBySandbox} at the sandbox)`, `${fmt(h.heapBytesPerJob / KB)} KB (RSS ${fmt(h.rssBytesPerJob / KB)} KB); all waiting after ${fmt(h.rampSeconds, 0)} s`, '< 10 KB', h.meetsTarget);
     const l = r.limiter;
     row(`concurrency: create limiter (${l.limit}, ${l.offered} offered)`, `max ${l.maxInAnyWindow} in any window, ${l.refusedWith429} refused (429), ${l.sentInObservation} sent; per 10 s: ${l.arrivalsPer10s.join(' ')}`, `<= ${l.limit.split(' ')[0]} per window, 0 refused`, l.meetsTarget);
+  }
+  if (name === 'batch') {
+    for (const x of r.rows) {
+      row(
+        `batch: ${x.host}, ${x.provider} (${x.rate}), ${x.jobs} x ${fmt(x.jobSeconds, 0)} s jobs`,
+        `makespan ${fmt(x.makespanS, 0)} s vs bound ${fmt(x.boundS, 0)} s = ${fmt(x.ratio)}x; last create at ${fmt(x.lastCreateS, 0)} s, ${fmt(x.statusRequestsPerJob, 1)} status req/job, ${x.completed} completed${x.inOrder ? ' in order' : ' OUT OF ORDER'}, ${x.refused429} x 429`,
+        '<= 1.1x bound',
+        x.meetsTarget,
+      );
+    }
+    const m = r.memory;
+    if (m) row(`batch: n8n heap per waiting item (${m.items} items in one execution)`, `${fmt(m.heapBytesPerItem / KB)} KB (RSS ${fmt(m.rssBytesPerItem / KB)} KB); all created after ${fmt(m.rampSeconds, 0)} s; Stop named every job: ${m.canceledNamingAll}`, '< 10 KB', m.meetsTarget);
   }
   if (name === 'media') {
     for (const x of r.rows) row(`media: ${x.host}, ${fmt(r.size / MB, 0)} MB`, `RSS +${fmt(x.rssGrowthBytes / MB, 1)} MB (${x.measured})`, '< 64 MB', x.meetsTarget);
