@@ -43,6 +43,11 @@ export interface PollHints {
   minIntervalMs: number;
   /** Longest gap between two status requests. */
   maxIntervalMs: number;
+  /**
+   * The gap while a job without progress figures is in its usual render time (see nextPollDelay); default: the
+   * geometric mean of the shortest and longest gap.
+   */
+  steadyIntervalMs?: number;
 }
 
 export interface CreateInput {
