@@ -113,6 +113,32 @@ describe('a 100-item Create and Wait batch', () => {
 	});
 });
 
+describe('a Wait for Job batch', () => {
+	it('polls every job at once, and a Stop ends it without creating anything', async () => {
+		const provider = 'fishaudio-open';
+		const made = await runNode({
+			parameters: params(provider, 'create', FROM_JSON),
+			credentials: credentialsFor(sandbox, provider),
+			input: Array.from({ length: 30 }, (_, i) => ({ json: media(sandbox, { tag: `wait-${i}`, durationMs: 600_000 }) })),
+		});
+		expect(made.status).toBe('success');
+		const ids = made.items.map((item) => String(item.json.id));
+		expect(ids).toEqual([...jobsByItem(provider, 'wait')].sort(([a], [b]) => a - b).map(([, job]) => job.id));
+		const createsBefore = creates(provider).length;
+		const polled = () => ids.filter((id) => sandbox.requests.some((r) => r.provider === provider && r.method === 'GET' && r.url.includes(id))).length;
+		const execution = await startNode({
+			parameters: params(provider, 'wait', { jobId: '={{ $json.id }}', options: { pollIntervalSeconds: 5 } }),
+			credentials: credentialsFor(sandbox, provider),
+			input: made.items.map((item) => ({ json: item.json })),
+		});
+		await until(() => polled() === 30, 'a status request for each of the 30 ten-minute jobs');
+		execution.cancel();
+		const settled = await execution.settled;
+		expect(settled.status).toBe('canceled');
+		expect(creates(provider).length).toBe(createsBefore);
+	});
+});
+
 describe('Parallel Jobs', () => {
 	it('caps the jobs rendering at once: a create goes out only when an earlier job of the run has ended', async () => {
 		const provider = 'joggai';
