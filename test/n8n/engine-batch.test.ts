@@ -113,6 +113,21 @@ describe('a 100-item Create and Wait batch', () => {
 	});
 });
 
+describe('a Stop while creates are on the wire', () => {
+	it('lets those creates answer, so the error names the jobs they made', async () => {
+		const provider = 'chamelaion';
+		// The creates make their jobs at once but answer 1 s late, so the Stop lands while they are on the wire.
+		sandbox.injectFault({ kind: 'slow', provider, method: 'POST', count: 3 });
+		const input = Array.from({ length: 3 }, (_, i) => ({ json: media(sandbox, { tag: `wire-${i}`, durationMs: 600_000 }) }));
+		const execution = await startNode({ parameters: params(provider, 'createAndWait', FROM_JSON), credentials: credentialsFor(sandbox, provider), input });
+		await until(() => jobsByItem(provider, 'wire').size === 3, 'the three jobs at the provider');
+		execution.cancel();
+		const settled = await execution.settled;
+		expect(settled.status).toBe('canceled');
+		for (const [i, job] of jobsByItem(provider, 'wire')) expect(settled.error?.description, `item ${i}`).toContain(`${job.id} (item ${i})`);
+	});
+});
+
 describe('a Wait for Job batch', () => {
 	it('polls every job at once, and a Stop ends it without creating anything', async () => {
 		const provider = 'fishaudio-open';
