@@ -75,6 +75,25 @@ describe('a 100-item Create and Wait batch', () => {
 		});
 	});
 
+	it('with Continue On Fail, a timeout gives each item its own job id and last status', async () => {
+		const provider = 'joggai';
+		const input = Array.from({ length: 15 }, (_, i) => ({ json: media(sandbox, { tag: `timeout-${i}`, durationMs: 600_000 }) }));
+		const { status, items } = await runNode({
+			parameters: params(provider, 'createAndWait', { ...FROM_JSON, timeoutMinutes: 0.01 }),
+			credentials: credentialsFor(sandbox, provider),
+			input,
+			continueOnFail: true,
+		});
+		expect(status).toBe('success');
+		const jobs = jobsByItem(provider, 'timeout');
+		expect(jobs.size).toBe(15);
+		items.forEach((item, i) => {
+			expect(item.pairedItem).toEqual({ item: i });
+			expect(item.json.error).toMatchObject({ code: 'TIMEOUT', jobId: jobs.get(i)!.id });
+			expect(['queued', 'processing']).toContain((item.json.error as { lastStatus?: string }).lastStatus);
+		});
+	});
+
 	it('without Continue On Fail, stops at the first failure and its error names every job the batch created', async () => {
 		const provider = 'fishaudio-open';
 		const input = Array.from({ length: 60 }, (_, i) => ({ json: media(sandbox, { tag: `stop-on-error-${i}`, fail: i === 7, durationMs: i === 7 ? 200 : 600_000 }) }));
