@@ -50,8 +50,8 @@ export interface PollHints {
   /** Longest gap between two status requests. */
   maxIntervalMs: number;
   /**
-   * The gap while a job without progress figures is in its usual render time (see nextPollDelay); default: the
-   * geometric mean of the shortest and longest gap.
+   * The gap while a job without progress figures is in its usual render time (see nextPollDelay); without it the
+   * gap grows with the time waited from the start.
    */
   steadyIntervalMs?: number;
 }

@@ -40,8 +40,10 @@ export const STEADY_POLLING_MS = 15 * 60_000;
 
 /**
  * The adaptive schedule, pure so it can be checked on a virtual clock.
- * - Without progress figures, a steady gap for the first 15 minutes, then one growing in proportion to the time
- *   waited (a job still running then is a long or stuck one), bounded by the provider's min/max interval. Render
+ * - Without progress figures and with a steady gap in the hints (the lip-sync providers), that gap for the first
+ *   15 minutes, then one growing in proportion to the time waited (a job still running then is a long or stuck
+ *   one); without a steady gap (short jobs: speech) one growing with the time waited from the start. Always
+ *   bounded by the provider's min/max interval. Render
  *   times spread from seconds to minutes, so while jobs usually finish every moment is about as likely an end as
  *   any other: the best schedule that knows only the elapsed time then keeps a near-constant gap (`npm run bench
  *   -- polling` measures this one within a few percent of that optimum, where gaps growing from the start cost
@@ -58,7 +60,9 @@ export function nextPollDelay(hints: PollHints, elapsedMs: number, samples: read
     const remaining = (100 - last.progress) / rate;
     return clamp(remaining * 0.85);
   }
-  const steady = hints.steadyIntervalMs ?? Math.sqrt(hints.minIntervalMs * hints.maxIntervalMs);
+  const steady = hints.steadyIntervalMs;
+  // Without a steady gap (short jobs such as speech), the gap grows with the time waited from the start.
+  if (steady === undefined) return clamp(elapsedMs * 0.12);
   return clamp(elapsedMs <= STEADY_POLLING_MS ? steady : (steady * elapsedMs) / STEADY_POLLING_MS);
 }
 
