@@ -6,7 +6,6 @@ import { runWorker, startSandboxProcess } from './lib/common.mjs';
 const JOBS = 300;
 const ROUNDS = 3;
 const CONCURRENCY = 16;
-const TARGET = 1.25;
 
 function summarize(host, w) {
   const sum = (side, key) => w.rounds.reduce((s, r) => s + r[side][key], 0);
@@ -27,7 +26,6 @@ function summarize(host, w) {
     cpuRatio: ratio,
     throughputRatio: hosted.jobsPerSecond / bare.jobsPerSecond,
     perRoundCpuRatio: w.rounds.map((r) => r.host.cpuUs / r.bare.cpuUs),
-    meetsTarget: ratio <= TARGET && hosted.failed === 0 && bare.failed === 0,
   };
 }
 
@@ -43,7 +41,7 @@ export async function run() {
     return {
       name: 'overhead',
       setup: `fishaudio-open, instant jobs, ${JOBS} jobs x ${ROUNDS} rounds per side after a warm-up round, ${CONCURRENCY} in flight, 50 ms poll interval; bare client and host alternate in one process; sandbox in its own process`,
-      target: `host CPU per job <= ${TARGET}x the bare client's`,
+      target: 'reported, not a target: host CPU per job vs the bare client\'s',
       rows: rows.map(({ host_, ...r }) => ({ ...r, hosted: host_ })),
     };
   } finally {

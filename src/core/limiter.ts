@@ -82,3 +82,55 @@ export interface AccountLimiters {
   create?: RateLimiter;
   read?: RateLimiter;
 }
+
+/**
+ * At most `size` holders at once (Infinity: no limit), served in the order they asked; an aborted waiter leaves
+ * the queue. For "jobs at once" caps, as opposed to {@link RateLimiter}'s "requests per window".
+ */
+export class ConcurrencyLimit {
+  private free: number;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly size: number) {
+    if (!(size >= 1)) throw new RangeError('ConcurrencyLimit needs a size of at least 1');
+    this.free = size;
+  }
+
+  /** How many are waiting for a slot. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Resolves with the function that gives the slot back (call it once; later calls do nothing). */
+  acquire(signal?: AbortSignal): Promise<ReleaseSlot> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise<ReleaseSlot>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(this.releaser());
+      };
+      const onAbort = () => {
+        const at = this.waiters.indexOf(grant);
+        if (at >= 0) this.waiters.splice(at, 1);
+        reject(abortError(signal));
+      };
+      this.waiters.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private releaser(): ReleaseSlot {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}

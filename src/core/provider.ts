@@ -49,6 +49,11 @@ export interface PollHints {
   minIntervalMs: number;
   /** Longest gap between two status requests. */
   maxIntervalMs: number;
+  /**
+   * The gap while a job without progress figures is in its usual render time (see nextPollDelay); without it the
+   * gap grows with the time waited from the start.
+   */
+  steadyIntervalMs?: number;
 }
 
 export interface CreateInput {

@@ -159,6 +159,18 @@ describe('nextPollDelay', () => {
     expect(nextPollDelay(hints, 0, [])).toBe(2_000);
     expect(nextPollDelay(hints, 24 * 3600_000, [])).toBe(30_000);
   });
+
+  it('with a steady gap, keeps it for the first 15 minutes, then lets it grow with the time waited', () => {
+    const h = { ...hints, steadyIntervalMs: 10_000 };
+    expect([0, 20_000, 5 * 60_000, 15 * 60_000].map((t) => nextPollDelay(h, t, []))).toEqual([10_000, 10_000, 10_000, 10_000]);
+    expect(nextPollDelay(h, 30 * 60_000, [])).toBe(20_000);
+    expect(nextPollDelay(h, 60 * 60_000, [])).toBe(30_000);
+    expect(nextPollDelay({ ...h, steadyIntervalMs: 500 }, 0, [])).toBe(2_000);
+  });
+
+  it('without a steady gap (short jobs such as speech), grows with the time waited from the start', () => {
+    expect([0, 30_000, 120_000].map((t) => nextPollDelay(hints, t, []))).toEqual([2_000, 3_600, 14_400]);
+  });
 });
 
 describe('RateLimiter (virtual clock)', () => {

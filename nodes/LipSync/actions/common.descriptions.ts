@@ -255,9 +255,10 @@ const waitOptions: INodeProperties[] = [
 		displayName: 'Parallel Jobs',
 		name: 'parallel',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 20 },
-		default: 4,
-		description: 'How many input items are processed at once. Waiting jobs render in parallel at the provider, so a batch finishes sooner.',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			"The most jobs of this run rendering at once, for accounts with a concurrency limit. 0 = no limit: every item's job is created as fast as the provider's rate limit allows and all are waited for together.",
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { isSpeechProvider, providerName, type ProviderId } from '../../../src';
+import { setMaxListeners } from 'node:events';
+import { ConcurrencyLimit, isSpeechProvider, providerName, type ProviderId } from '../../../src';
 import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
 import { operations, WAITING_OPERATIONS, type JobOperation, type JobOperationName } from './job';
@@ -11,9 +12,14 @@ const OTHER_RESOURCES: Record<string, Record<string, JobOperation>> = { speech: 
 
 /**
  * Runs the selected operation for every input item. Items are processed one by one, except for the waiting
- * operations, which keep up to "Parallel Jobs" items in flight so a batch renders in parallel at the provider.
- * Without "Continue On Fail" the first error stops the batch (pending waits are abandoned, never their jobs)
- * and the error names every job this run created, so no job ID is lost.
+ * operations (Create and Wait, Wait), which start every item at once: creates go out as fast as the provider's
+ * documented create limit allows (the account's shared rate limiter), and all jobs are waited for together, so a
+ * batch takes about as long as the provider needs and not a multiple of a slot count. "Parallel Jobs" (0 = no
+ * limit, the default) caps the jobs rendering at once, for accounts with a concurrency plan. A few items at a time
+ * read their input and send their create, so a batch's media is never all in memory at once.
+ * Output keeps the input's order and pairing. Without "Continue On Fail" the first error stops the batch (pending
+ * waits are abandoned, never their jobs; creates not yet sent are not sent) and the error names every job this run
+ * created, so no job ID is lost; so does a Stop.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -38,29 +44,39 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const stop = new AbortController();
 	const cancel = this.getExecutionCancelSignal?.();
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
+	// Every waiting item listens on it (sleeps, rate-limiter queues): hundreds of listeners are expected, not a leak.
+	setMaxListeners(0, signal);
 	const created = new Map<number, string>();
-	const context: OperationContext = { provider, signal, client: clientFactory(this, provider), created: (i, id) => created.set(i, id) };
+	const waiting = resource === 'job' && WAITING_OPERATIONS.includes(operation);
+	const preparing = new ConcurrencyLimit(waiting ? PREPARING_AT_ONCE : 1);
+	const context: OperationContext = {
+		provider,
+		signal,
+		client: clientFactory(this, provider),
+		created: (i, id) => created.set(i, id),
+		createTurn: () => preparing.acquire(signal),
+	};
 	const continueOnFail = this.continueOnFail();
-	const parallel = WAITING_OPERATIONS.includes(operation) ? Math.max(1, Math.min(20, Math.floor(Number(readOptions(this, 0).parallel ?? 4)) || 1)) : 1;
+	// Items in flight: every one for the waiting operations unless "Parallel Jobs" caps them, else one at a time.
+	const rendering = new ConcurrencyLimit(waiting ? renderingCap(readOptions(this, 0).parallel) : 1);
 
 	const results: Array<{ items: INodeExecutionData[] } | { error: unknown }> = new Array(items.length);
 	let failure: { itemIndex: number; error: unknown } | undefined;
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length && !signal.aborted) {
-			const itemIndex = next++;
-			const outcome = await settle(op.execute.call(this, itemIndex, context));
-			if (outcome.ok) results[itemIndex] = { items: outcome.value };
-			else {
-				results[itemIndex] = { error: outcome.error };
-				if (!continueOnFail && !failure) {
-					failure = { itemIndex, error: outcome.error };
-					stop.abort();
-				}
+	const runItem = async (itemIndex: number) => {
+		const slot = await settle(rendering.acquire(signal));
+		if (!slot.ok) return; // the batch was stopped before this item started: nothing was sent for it
+		const outcome = await settle(op.execute.call(this, itemIndex, context));
+		slot.value();
+		if (outcome.ok) results[itemIndex] = { items: outcome.value };
+		else {
+			results[itemIndex] = { error: outcome.error };
+			if (!continueOnFail && !failure) {
+				failure = { itemIndex, error: outcome.error };
+				stop.abort();
 			}
 		}
 	};
-	await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+	await Promise.all(items.map((_, itemIndex) => runItem(itemIndex)));
 
 	if (cancel?.aborted) {
 		// "canceled" in the message is how n8n's engine tells a stop from a failure (status "canceled", so no error
@@ -77,6 +93,15 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		else output.push({ json: { error: errorJson(result.error) }, pairedItem: { item: itemIndex } });
 	});
 	return [output];
+}
+
+/** Items that read their input and send their create at once; enough to keep any documented create rate busy. */
+const PREPARING_AT_ONCE = 20;
+
+/** "Parallel Jobs": a positive whole number caps the jobs in flight; 0, empty or anything else means no cap. */
+function renderingCap(value: unknown): number {
+	const n = Math.floor(Number(value ?? 0));
+	return Number.isFinite(n) && n >= 1 ? n : Infinity;
 }
 
 /** "Jobs created by this run that keep running at the provider", for error descriptions. */

@@ -24,6 +24,11 @@ export interface OperationContext {
 	client(itemIndex: number): Promise<LipSyncClient>;
 	/** Remembers a job this execution created, so an error elsewhere in the batch can still name it. */
 	created(itemIndex: number, jobId: string): void;
+	/**
+	 * Waits for this item's turn to read its input and send its create (a batch prepares a few items at a time, so
+	 * its media is not all in memory at once); call the returned function once the job exists or the create failed.
+	 */
+	createTurn(): Promise<() => void>;
 }
 
 /** One client per credential value within an execution (items normally share one). */
@@ -207,7 +212,7 @@ async function downloadResult(ctx: IExecuteFunctions, job: LipSyncJob) {
 const NEXT_STEP: Partial<Record<string, string>> = {
 	[ERROR_CODES.AUTH_FAILED]: 'Check the API key (and base URL) in the credential selected on this node.',
 	[ERROR_CODES.INSUFFICIENT_CREDITS]: "Top up the provider account's credits or plan, then run again.",
-	[ERROR_CODES.RATE_LIMITED]: 'The provider is limiting requests: run again later, or lower Options > Parallel Jobs.',
+	[ERROR_CODES.RATE_LIMITED]: 'The provider is limiting requests: run again later, or set Options > Parallel Jobs to the number of jobs your plan renders at once.',
 	[ERROR_CODES.NOT_FOUND]: 'Check the job ID and that it was created with the same provider account.',
 	[ERROR_CODES.MEDIA_UNPROCESSABLE]: 'The provider could not use the media: check format, length and that the URLs are public.',
 	[ERROR_CODES.TIMEOUT]: 'The job was not cancelled and may still finish: use Wait for Job or Get Job with its ID, or raise the timeout.',

@@ -24,6 +24,18 @@ import {
  */
 export function createN8nTransport(ctx: IExecuteFunctions, options: { credentialType: string; baseUrl: string; apiKey: string }): Transport {
 	const apiRoot = normalizedRoot(options.baseUrl);
+	// Some n8n versions replace a request's abortSignal with the execution's cancel signal whenever the helper's
+	// `this` has getExecutionCancelSignal. A Stop would then cut off a create on the wire and lose the id of the job
+	// it made. The core's own signal already follows that cancel signal (with a grace for creates), so the helper
+	// is called on a view of the context without that method; everything else passes through (methods bound to the
+	// real context, so they work whatever n8n keeps in private fields).
+	const authCtx = new Proxy(ctx, {
+		has: (target, key) => key !== 'getExecutionCancelSignal' && Reflect.has(target, key),
+		get: (target, key) => {
+			const value: unknown = Reflect.get(target, key, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
 	return async (request: TransportRequest): Promise<TransportResponse> => {
 		const toApi = request.url === apiRoot || request.url.startsWith(`${apiRoot}/`) || request.url.startsWith(`${apiRoot}?`);
 		const headers: Record<string, string> = {};
@@ -42,7 +54,7 @@ export function createN8nTransport(ctx: IExecuteFunctions, options: { credential
 		// A lint rule wants only NodeApiError thrown inside `catch` blocks; the core's transport contract wants a
 		// TransportFailure, which the node turns into a NodeApiError once the core has added provider context.
 		const pending = toApi
-			? ctx.helpers.httpRequestWithAuthentication.call(ctx, options.credentialType, httpOptions)
+			? ctx.helpers.httpRequestWithAuthentication.call(authCtx, options.credentialType, httpOptions)
 			: ctx.helpers.httpRequest(httpOptions);
 		const response = (await pending.then(
 			(value: unknown) => value,

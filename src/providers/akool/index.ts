@@ -119,5 +119,6 @@ export const akool: ProviderAdapter<{ webhookUrl?: string }> = {
   },
 
   rateLimits: {},
-  pollHints: { initialDelayMs: 5_000, minIntervalMs: 3_000, maxIntervalMs: 30_000 },
+  // Polling (no documented cadence): a steady 10 s gap while jobs usually render (npm run bench -- polling).
+  pollHints: { initialDelayMs: 5_000, minIntervalMs: 3_000, steadyIntervalMs: 10_000, maxIntervalMs: 30_000 },
 };

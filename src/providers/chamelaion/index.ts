@@ -137,5 +137,6 @@ export const chamelaion: ProviderAdapter<ChamelaionOptions> = {
 
   // "Rate limit: 60 requests/min on generation endpoints" (docs.chamelaion.com).
   rateLimits: { create: { limit: 60, windowMs: 60_000 } },
-  pollHints: { initialDelayMs: 3_000, minIntervalMs: 2_000, maxIntervalMs: 30_000 },
+  // Polling (documented: exponential backoff, no interval): a steady 10 s gap while jobs usually render (npm run bench -- polling).
+  pollHints: { initialDelayMs: 3_000, minIntervalMs: 2_000, steadyIntervalMs: 10_000, maxIntervalMs: 30_000 },
 };

@@ -49,7 +49,8 @@ export const fishAudioOpenSpeech: SpeechAdapter = {
   authHeaders: fishAudioOpen.authHeaders,
   checkResponse: fishAudioOpen.checkResponse,
   rateLimits: fishAudioOpen.rateLimits,
-  pollHints: fishAudioOpen.pollHints,
+  // Speech jobs take seconds: the same cadence, without the lip-sync jobs' steady gap (which would only slow them).
+  pollHints: { initialDelayMs: fishAudioOpen.pollHints.initialDelayMs, minIntervalMs: fishAudioOpen.pollHints.minIntervalMs, maxIntervalMs: fishAudioOpen.pollHints.maxIntervalMs },
   // No limit is documented; 10,000 characters keeps one request to minutes of audio [I].
   maxTextLength: 10_000,
   models: VERSIONS,

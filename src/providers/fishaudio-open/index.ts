@@ -108,5 +108,6 @@ export const fishAudioOpen: ProviderAdapter<Record<string, never>> = {
   },
 
   rateLimits: {},
-  pollHints: { initialDelayMs: 3_000, minIntervalMs: 3_000, maxIntervalMs: 15_000 },
+  // Polling (documented: poll every 3-5 s): a steady 5 s gap while jobs usually render (npm run bench -- polling).
+  pollHints: { initialDelayMs: 3_000, minIntervalMs: 3_000, steadyIntervalMs: 5_000, maxIntervalMs: 15_000 },
 };

@@ -126,5 +126,6 @@ export const fishAudioV1: ProviderAdapter<Record<string, never>> = {
   },
 
   rateLimits: {},
-  pollHints: { initialDelayMs: 3_000, minIntervalMs: 2_000, maxIntervalMs: 20_000 },
+  // Polling (no documented cadence; the sibling Fish Audio API says every 3-5 s): a steady 5 s gap while jobs usually render (npm run bench -- polling).
+  pollHints: { initialDelayMs: 3_000, minIntervalMs: 2_000, steadyIntervalMs: 5_000, maxIntervalMs: 20_000 },
 };

@@ -152,5 +152,6 @@ export const joggai: ProviderAdapter<JoggOptions> = {
 
   // "20 POST requests / minute / API key"; GET requests are not limited (RateLimits.mdx).
   rateLimits: { create: { limit: 20, windowMs: 60_000 } },
-  pollHints: { initialDelayMs: 5_000, minIntervalMs: 5_000, maxIntervalMs: 30_000 },
+  // Polling (documented: every 5-10 s, first poll a few seconds after the create): a steady 10 s gap while jobs usually render (npm run bench -- polling).
+  pollHints: { initialDelayMs: 5_000, minIntervalMs: 5_000, steadyIntervalMs: 10_000, maxIntervalMs: 30_000 },
 };

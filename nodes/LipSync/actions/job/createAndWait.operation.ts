@@ -23,31 +23,38 @@ export const description = updateDisplayOptions({ show: { resource: ['job'], ope
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, op: OperationContext): Promise<INodeExecutionData[]> {
 	if (op.provider === 'akool' && this.getNodeParameter('waitFor', itemIndex, 'poll') === 'callback') return await createAndWaitForCallback.call(this, itemIndex, op);
-	const client = await op.client(itemIndex);
-	const input = await readCreateInput(this, op.provider, itemIndex);
-	// Fish Audio: "Speak Text for the Audio" makes the speech first and lip-syncs its URL.
-	const spoken = await audioFromText(this, op.provider, itemIndex, op.signal);
-	if (spoken) {
-		input.audioUrl = spoken.audioUrl;
-		delete input.audio;
+	// A batch prepares and sends a few creates at a time; the turn ends as soon as the job exists.
+	const endTurn = await op.createTurn();
+	try {
+		const client = await op.client(itemIndex);
+		const input = await readCreateInput(this, op.provider, itemIndex);
+		// Fish Audio: "Speak Text for the Audio" makes the speech first and lip-syncs its URL.
+		const spoken = await audioFromText(this, op.provider, itemIndex, op.signal);
+		if (spoken) {
+			input.audioUrl = spoken.audioUrl;
+			delete input.audio;
+		}
+		const options = readOptions(this, itemIndex);
+		let jobId: string | undefined;
+		const wait = waitOptions(this, op, itemIndex, () => `job ${jobId ?? '(new)'}`);
+		const outcome = await settle(
+			client.createAndWait(input, {
+				...wait,
+				onCreated: (job) => {
+					jobId = job.id;
+					op.created(itemIndex, job.id);
+					endTurn();
+				},
+			}),
+		);
+		if (outcome.ok) {
+			const item = await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal });
+			if (spoken) item.json.speech = spoken.speech;
+			return [item];
+		}
+		if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
+		throw outcome.error;
+	} finally {
+		endTurn();
 	}
-	const options = readOptions(this, itemIndex);
-	let jobId: string | undefined;
-	const wait = waitOptions(this, op, itemIndex, () => `job ${jobId ?? '(new)'}`);
-	const outcome = await settle(
-		client.createAndWait(input, {
-			...wait,
-			onCreated: (job) => {
-				jobId = job.id;
-				op.created(itemIndex, job.id);
-			},
-		}),
-	);
-	if (outcome.ok) {
-		const item = await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal });
-		if (spoken) item.json.speech = spoken.speech;
-		return [item];
-	}
-	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
-	throw outcome.error;
 }
