@@ -109,7 +109,7 @@ export async function startServices(): Promise<Services> {
 		await until(() => (/ready to accept connections/.test(pg.log) ? true : undefined), 'postgres to start', 60_000, () => `\n${pg.log}`);
 		const psql = join(pgBin, 'psql');
 		const sql = async (statement: string, db = 'n8n') =>
-			(await run(psql, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'n8n', '-d', db, '-At', '-v', 'ON_ERROR_STOP=1', '-c', statement])).stdout.trim();
+			(await run(psql, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'n8n', '-d', db, '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', statement])).stdout.trim();
 		await sql('CREATE DATABASE n8n', 'postgres');
 		return { redisPort, pgPort, sql: (s) => sql(s), stop };
 	} catch (e) {
@@ -162,12 +162,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 		await services?.stop();
 		for (const d of temp) rmSync(d, { recursive: true, force: true });
 	};
+	const began = Date.now();
+	const timings: string[] = [];
+	const step = (what: string) => timings.push(`${what} ${((Date.now() - began) / 1000).toFixed(1)} s`);
 	const logs = (tail = 3000) => [main, ...workers.values()].filter(Boolean).map((p) => `--- ${p!.name} ---\n${p!.log.slice(-tail)}`).join('\n');
 	try {
 		services = await startServices();
+		step('redis+postgres');
 		const tarball = await packPackage();
 		const nodesDir = await installCommunityPackage(tarball);
 		temp.push(dirname(tarball), dirname(nodesDir));
+		step('pack+install');
 		const shared: NodeJS.ProcessEnv = {
 			EXECUTIONS_MODE: 'queue',
 			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -195,11 +200,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 		for (const args of [
 			['import:credentials', `--input=${join(mainFolder, 'credentials.json')}`],
 			['import:workflow', `--input=${join(mainFolder, 'workflows.json')}`],
-			...options.workflows.map((w) => ['publish:workflow', `--id=${w.id}`]),
 		]) {
-			const r = await n8n(target, mainFolder, args, 120_000, shared);
+			const r = await n8n(target, mainFolder, args, 180_000, shared);
 			if (r.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${r.code})\n${r.stdout}\n${r.stderr}`);
+			step(args[0]!);
 		}
+		// What `n8n publish:workflow --id=…` does (WorkflowRepository.publishVersion), for all of them in one statement:
+		// each CLI run boots n8n, ~20 s apiece on a loaded 2-core machine.
+		const ids = options.workflows.map((w) => `'${w.id}'`).join(',');
+		const published = await services.sql(`UPDATE workflow_entity SET active = true, "activeVersionId" = "versionId" WHERE id IN (${ids}) AND "versionId" IN (SELECT "versionId" FROM workflow_history) RETURNING id`);
+		if (published.split('\n').filter(Boolean).length !== options.workflows.length) throw new Error(`publishing the workflows failed: only ${published || 'none'}`);
+		step('publish');
 
 		const mainPort = await quietPort();
 		const mainUrl = `http://127.0.0.1:${mainPort}`;
@@ -214,9 +225,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 		await until(
 			async () => ((await fetch(`${mainUrl}/healthz/readiness`).catch(() => undefined))?.status === 200 ? true : undefined),
 			'n8n main to be ready',
-			120_000,
+			180_000,
 			() => `\n${logs()}`,
 		);
+		step('main');
 
 		const startWorker = async (label: string): Promise<N8nProcess> => {
 			const old = workers.get(label);
@@ -229,6 +241,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 				QUEUE_HEALTH_CHECK_PORT: String(port),
 				N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+				// Resume URLs ($execution.resumeUrl, Akool's webhookUrl) are built by the worker that runs the node:
+				// they must point at main, which receives the webhooks.
+				WEBHOOK_URL: `${mainUrl}/`,
 				LIPSYNC_WORKER: label,
 			});
 			const url = `http://127.0.0.1:${port}`;
@@ -237,13 +252,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 			await until(
 				async () => ((await fetch(`${url}/healthz/readiness`).catch(() => undefined))?.status === 200 ? true : undefined),
 				`worker ${label} to be ready`,
-				120_000,
+				180_000,
 				() => `\n${logs()}`,
 			);
 			return w;
 		};
-		// One at a time: two workers starting together against a fresh database can trip over each other.
-		for (const label of options.workers) await startWorker(label);
+		// Together: main has migrated the database already (workers starting on a fresh one can trip over each other).
+		await Promise.all(options.workers.map(async (label) => {
+			await startWorker(label);
+			step(`worker ${label}`);
+		}));
+		console.log(`[queue mode] cluster up: ${timings.join(', ')}`);
 		return { services, main, workers, startWorker, logs, stop };
 	} catch (e) {
 		const why = logs();
