@@ -1,13 +1,14 @@
 // Lane "n8n-queue": n8n's queue mode (test/n8n-queue): Redis and Postgres from the Debian packages (installed by
 // .ci/run), one n8n 2.41 main and two workers on Node 24 (scripts/setup/00-node24.sh, 30-n8n-cli.sh), started once
-// for the lane by the test itself. Vitest runs on this Node; n8n runs on Node 24 as child processes.
+// for the lane by the test itself. Vitest runs on that Node 24 too; n8n runs as its child processes.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const node24 = join(root, '.ci/extras/node24/node_modules/node/bin/node');
 const needs = [
-  ['Node 24', join(root, '.ci/extras/node24/node_modules/node/bin/node'), 'bash scripts/setup-extras.sh'],
+  ['Node 24', node24, 'bash scripts/setup-extras.sh'],
   ['n8n 2.41', join(root, '.ci/extras/n8n-node24/node_modules/n8n/bin/n8n'), 'bash scripts/setup-extras.sh'],
   ['redis-server', '/usr/bin/redis-server', 'apt-get install -y redis-server'],
 ];
@@ -20,6 +21,6 @@ export default {
     return true;
   },
   command() {
-    return { cmd: process.execPath, args: [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.queue.config.mts'], env: {} };
+    return { cmd: node24, args: [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.queue.config.mts'], env: {} };
   },
 };
