@@ -8,12 +8,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, until as untilValue } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -35,35 +35,12 @@ let base = '';
 const temp: string[] = [];
 let nodesDir = '';
 
-/**
- * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
- * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
- * which then connects to itself), and the test would talk to something that is not n8n.
- */
-async function quietPort(): Promise<number> {
-	for (;;) {
-		const port = 20_000 + Math.floor(Math.random() * 10_000);
-		const free = await new Promise<boolean>((resolve) => {
-			const probe = createNetServer();
-			probe.once('error', () => resolve(false));
-			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-		});
-		if (free) return port;
-	}
-}
-
-/** Polls until `check` gives a value (generous: never used to assert a duration). */
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await check();
-		if (v !== undefined) return v;
-		if (Date.now() > end) {
-			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
-		}
-		await new Promise((r) => setTimeout(r, 100));
-	}
+/** Polls until `check` gives a value; on a timeout the n8n log is kept (LIPSYNC_N8N_LOG_FILE) and shown. */
+function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+	return untilValue(check, what, ms, () => {
+		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
+		return `\n--- n8n log ---\n${log.slice(-4000)}`;
+	});
 }
 
 function workflows() {
@@ -183,25 +160,12 @@ async function startN8n(target: CliTarget): Promise<void> {
 
 	const port = await quietPort();
 	base = `http://127.0.0.1:${port}`;
-	const env: NodeJS.ProcessEnv = {
-		...process.env,
-		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
-		NODE_ENV: 'production',
-		N8N_USER_FOLDER: userFolder,
+	const env = await n8nEnv(target, userFolder, {
 		N8N_PORT: String(port),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		WEBHOOK_URL: `${base}/`,
-		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		N8N_LOG_LEVEL: process.env.LIPSYNC_N8N_LOG_LEVEL ?? 'warn',
-		NO_PROXY: '127.0.0.1,localhost',
-		no_proxy: '127.0.0.1,localhost',
-	};
-	delete env.VITEST;
-	delete env.VITEST_WORKER_ID;
+	});
 	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
 	child.stdout!.on('data', (d: Buffer) => (log += d));
 	child.stderr!.on('data', (d: Buffer) => (log += d));

@@ -72,23 +72,50 @@ export interface CliResult {
 	stderr: string;
 }
 
-/** Runs one n8n command with its own task-runner broker port (so n8n processes never collide). */
-export async function n8n(target: CliTarget, userFolder: string, args: string[], timeoutMs = 90_000): Promise<CliResult> {
+/**
+ * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
+ * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
+ * which then connects to itself), and the test would talk to something that is not n8n.
+ */
+export async function quietPort(): Promise<number> {
+	for (;;) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		const free = await new Promise<boolean>((resolve) => {
+			const probe = createServer();
+			probe.once('error', () => resolve(false));
+			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+		});
+		if (free) return port;
+	}
+}
+
+/**
+ * The environment of one n8n process: its user folder, its own task-runner broker port (so n8n processes never
+ * collide), no telemetry, loopback without a proxy; `extra` on top.
+ */
+export async function n8nEnv(target: CliTarget, userFolder: string, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
 		NODE_ENV: 'production',
 		N8N_USER_FOLDER: userFolder,
-		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		NO_PROXY: '127.0.0.1,localhost',
 		no_proxy: '127.0.0.1,localhost',
+		...extra,
 	};
 	delete env.VITEST;
 	delete env.VITEST_WORKER_ID;
+	return env;
+}
+
+/** Runs one n8n command (`extra`: more environment, e.g. the database of a queue-mode cluster). */
+export async function n8n(target: CliTarget, userFolder: string, args: string[], timeoutMs = 90_000, extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+	const env = await n8nEnv(target, userFolder, extra);
 	return await new Promise((resolve, reject) => {
 		const child = spawn(target.node, [n8nBin(target), ...args], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
@@ -105,6 +132,17 @@ export async function n8n(target: CliTarget, userFolder: string, args: string[],
 			resolve({ code, stdout, stderr });
 		});
 	});
+}
+
+/** Polls until `check` gives a value (generous: never used to assert a duration); `describe` adds context on a timeout. */
+export async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000, describe: () => string = () => ''): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe()}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
 }
 
 /** `n8n execute --rawOutput` prints log lines, then the run as JSON. */
