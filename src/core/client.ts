@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ERROR_CODES, LipSyncError, providerName } from './errors';
-import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send } from './http';
+import { CONTROL_CHARS, ERROR_CODES, LipSyncError, isAbortError, providerName, safeText, safeToken } from './errors';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY, type HttpContext, MAX_TIMER_MS, type RetryPolicy, maybeCreated, send } from './http';
 import { type AccountLimiters, RateLimiter } from './limiter';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
 import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
 import { type S3StorageConfig, uploadToS3 } from './storage';
-import { realDelay, systemClock } from './time';
+import { abortError, realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
 import { createUndiciTransport } from './undici-transport';
 import { type WaitOptions, waitForJob } from './wait';
@@ -23,7 +23,15 @@ export interface LipSyncClientOptions {
   delay?: Delay;
   random?: () => number;
   connectTimeoutMs?: number;
+  /** Longest wait for response headers and longest pause between two chunks of a body (default 30 s). */
   readTimeoutMs?: number;
+  /**
+   * Total time one request attempt may take, from connecting to the last byte of the answer (default
+   * connectTimeoutMs + readTimeoutMs): a provider that trickles its answer cannot hold a call for longer.
+   */
+  requestTimeoutMs?: number;
+  /** Longest JSON/text answer read from the provider (default 4 MB); a longer one is a PROVIDER_ERROR. */
+  maxResponseBytes?: number;
   /**
    * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
    * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
@@ -70,25 +78,73 @@ export interface LipSyncClient {
   close(): Promise<void>;
 }
 
+/** Characters that cannot go into an HTTP header value (or would split it). */
+const NOT_IN_HEADER = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
+
+const MAX_URL_LENGTH = 4_096;
+
+/** An http(s) URL as `new URL` reads it: a host, no whitespace or control characters, at most 4,096 characters. */
+export function httpUrlProblem(value: string, field: string): string | undefined {
+  if (value.length > MAX_URL_LENGTH) return `${field} is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed`;
+  if (CONTROL_CHARS.test(value) || /\s/.test(value)) return `${field} contains spaces or control characters: give the URL exactly, with spaces encoded as %20`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${field} must be an http(s) URL; this one cannot be read as a URL (check for typos and unencoded characters)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${field} must be an http(s) URL, not ${url.protocol.replace(':', '')}`;
+  if (!url.hostname) return `${field} has no host name`;
+  if (url.username || url.password) return `${field} must not carry a user name or password`;
+  return undefined;
+}
+
+const httpUrlString = (field: string, example: string) =>
+  z
+    .string({ error: `${field} is required: give ${example}` })
+    .trim()
+    .min(1, `${field} is empty: give ${example}`)
+    .superRefine((v, ctx) => {
+      const problem = httpUrlProblem(v, field);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+const secretString = (field: string, what: string) =>
+  z
+    .string({ error: `${field} is required: set ${what}` })
+    .trim()
+    .min(1, `${field} is empty: set ${what}`)
+    .refine((v) => !NOT_IN_HEADER.test(v), `${field} contains a line break, a control character or a non-Latin character, which cannot be sent in an HTTP header: copy ${what} again without them`);
+
+const duration = (field: string, min = 1) =>
+  z
+    .number({ error: `${field} must be a number of milliseconds` })
+    .finite(`${field} must be a finite number of milliseconds`)
+    .min(min, `${field} must be at least ${min} ms`)
+    .max(MAX_TIMER_MS, `${field} can be at most ${MAX_TIMER_MS} ms (about 24 days)`)
+    .optional();
+
 const clientOptionsSchema = z.object({
   provider: z.enum(PROVIDER_IDS, { error: () => `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
-  apiKey: z.string({ error: 'apiKey is required: set the API key of your provider account' }).trim().min(1, 'apiKey is empty: set the API key of your provider account'),
-  baseUrl: z
-    .string()
-    .trim()
-    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'baseUrl must be an http(s) URL such as https://api.example.com')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  apiKey: secretString('apiKey', 'the API key of your provider account'),
+  baseUrl: httpUrlString('baseUrl', 'an http(s) URL such as https://api.example.com').optional().or(z.literal('').transform(() => undefined)),
+  connectTimeoutMs: duration('connectTimeoutMs'),
+  readTimeoutMs: duration('readTimeoutMs'),
+  requestTimeoutMs: duration('requestTimeoutMs'),
+  createAbortGraceMs: duration('createAbortGraceMs', 0),
+  maxResponseBytes: z.number().int('maxResponseBytes must be a whole number of bytes').min(1024, 'maxResponseBytes must be at least 1024').optional(),
 });
 
-const idSchema = z.string({ error: 'job id is required' }).trim().min(1, 'job id is empty: pass the id returned by Create Job');
+/** Job ids go into request paths: dot segments, control characters and slashes-only ids are refused. */
+const idSchema = z
+  .string({ error: 'job id is required' })
+  .trim()
+  .min(1, 'job id is empty: pass the id returned by Create Job')
+  .max(256, 'job id is longer than 256 characters: pass the id returned by Create Job')
+  .refine((v) => v !== '.' && v !== '..', 'job id cannot be "." or "..": pass the id returned by Create Job')
+  .refine((v) => !CONTROL_CHARS.test(v), 'job id contains control characters: pass the id returned by Create Job');
 
-const mediaUrlSchema = (field: string) =>
-  z
-    .string({ error: `${field} is required: give a public http(s) URL of the media file` })
-    .trim()
-    .min(1, `${field} is empty: give a public http(s) URL of the media file`)
-    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v), `${field} must be an http(s) URL the provider can download`);
+const mediaUrlSchema = (field: string) => httpUrlString(field, 'a public http(s) URL of the media file');
 /** Built once per field (a zod schema compiles on its first parse). */
 const MEDIA_URL = { videoUrl: mediaUrlSchema('videoUrl'), audioUrl: mediaUrlSchema('audioUrl') };
 
@@ -135,9 +191,26 @@ function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, 
 /** Pauses before each lookup for a create whose answer was lost (see createJob). */
 const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
 
+/**
+ * Job ids already handed to a caller in this process (per provider and host), so a recovery lookup never gives
+ * one job to two callers: two creates with the same inputs can both match JoggAI's "latest task" lookup.
+ */
+const claimedJobs = new Map<string, number>();
+const CLAIM_TTL_MS = 60 * 60_000;
+const CLAIM_MAX = 20_000;
+function claim(key: string, now = Date.now()): boolean {
+  for (const [k, at] of claimedJobs) {
+    if (claimedJobs.size < CLAIM_MAX && now - at <= CLAIM_TTL_MS) break;
+    claimedJobs.delete(k);
+  }
+  if (claimedJobs.has(key)) return false;
+  claimedJobs.set(key, now);
+  return true;
+}
+
 export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
-  const parsed = clientOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
+  const parsed = clientOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: issueField(parsed.error) });
   const { provider, apiKey } = parsed.data;
   const adapter = getAdapter(provider);
   const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
@@ -156,11 +229,21 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     retry: { ...DEFAULT_RETRY, ...options.retry },
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     readTimeoutMs: options.readTimeoutMs ?? 30_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? (options.connectTimeoutMs ?? 10_000) + (options.readTimeoutMs ?? 30_000),
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     createAbortGraceMs: options.createAbortGraceMs ?? 5_000,
     userAgent: options.userAgent ?? 'lipsync-kit',
   };
   const newId = options.newId ?? randomUUID;
   const name = providerName(provider);
+  const secrets = [apiKey, ...(adapter.secrets?.(apiKey) ?? [])];
+  const claimKey = (id: string) => `${provider}|${baseUrl}|${id}`;
+
+  /** A job as the adapter read it, with its provider-sourced texts made safe to show (`raw` stays untouched). */
+  function clean(job: LipSyncJob): LipSyncJob {
+    if (!job.error) return job;
+    return { ...job, error: { code: safeToken(job.error.code, secrets) ?? 'failed', message: safeText(job.error.message, secrets, 1_000) } };
+  }
 
   const read = (spec: RequestSpec, signal?: AbortSignal, jobId?: string): Promise<ParsedResponse> => send(ctx, spec, 'read', { signal, jobId });
 
@@ -188,12 +271,15 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
   }
 
   function invalid(error: z.ZodError, field?: string) {
-    return new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(error, name), { provider, field: field ?? String(error.issues[0]?.path[0] ?? '') });
+    return new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(error, name), { provider, field: field ?? issueField(error) });
   }
 
-  const uploadContext: UploadContext = {
-    send: (spec) => send(ctx, spec, 'upload'),
+  const uploadContext = (signal?: AbortSignal): UploadContext => ({
+    send: (spec) => send(ctx, spec, 'upload', { signal }),
     async put(url, data, contentType) {
+      if (signal?.aborted) throw abortError(signal, 'The upload');
+      const problem = httpUrlProblem(url, 'the upload URL');
+      if (problem) throw new LipSyncError(ERROR_CODES.PROVIDER_ERROR, `${name} gave an unusable upload URL: ${problem}`, { provider });
       const res = await ctx.transport({
         method: 'PUT',
         url,
@@ -201,12 +287,15 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         body: data,
         connectTimeoutMs: ctx.connectTimeoutMs,
         readTimeoutMs: Math.max(ctx.readTimeoutMs, 120_000),
+        maxBodyBytes: 64 * 1024,
+        signal,
       }).catch((e) => {
-        throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, `Uploading the media failed: ${(e as Error).message}`, { provider, retryable: true });
+        if (signal?.aborted) throw abortError(signal, 'The upload');
+        throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, safeText(`Uploading the media failed: ${(e as Error).message}`, secrets), { provider, retryable: true });
       });
       if (res.status >= 300) throw new LipSyncError(ERROR_CODES.PROVIDER_ERROR, `Uploading the media was refused (HTTP ${res.status})`, { provider, httpStatus: res.status });
     },
-  };
+  });
 
   /** Turns media bytes into what the provider can read; returns the create request to send. */
   async function buildCreateRequest(input: CreateInput, signal?: AbortSignal): Promise<{ spec: RequestSpec; resolved: CreateInput }> {
@@ -221,8 +310,9 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (files.length === 2 && adapter.buildCreateWithMedia) return { spec: adapter.buildCreateWithMedia(input, files[0]!, files[1]!), resolved: input };
     const withUrls: CreateInput = { ...input, video: undefined, audio: undefined };
     for (const file of files) {
+      if (signal?.aborted) throw abortError(signal, 'The upload');
       let url: string;
-      if (adapter.uploadMedia) url = await adapter.uploadMedia(file, uploadContext);
+      if (adapter.uploadMedia) url = await adapter.uploadMedia(file, uploadContext(signal));
       else if (options.storage) {
         url = (await uploadToS3(options.storage, { data: file.data, contentType: file.info.contentType, extension: extensionFor(file.info) }, { transport: ctx.transport, signal })).url;
       } else {
@@ -235,43 +325,79 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
   }
 
   async function createJob(input: CreateInput, callOptions: CallOptions = {}): Promise<LipSyncJob> {
+    const { signal } = callOptions;
     let prepared = validateInput(input);
     if (adapter.prepareCreate) prepared = adapter.prepareCreate(prepared, newId);
-    const built = await buildCreateRequest(prepared, callOptions.signal);
+    const built = await buildCreateRequest(prepared, signal);
     const spec = built.spec;
     prepared = built.resolved;
+    if (signal?.aborted) throw abortError(signal, 'The create');
     const sentAt = clock.now();
+    let res: ParsedResponse;
     try {
-      const res = await send(ctx, spec, 'create', { signal: callOptions.signal });
-      return adapter.parseCreate(res, prepared);
+      res = await send(ctx, spec, 'create', { signal });
     } catch (error) {
       if (!maybeCreated(error)) throw error;
-      const err = error as LipSyncError;
-      // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent.
-      if (err.code === ERROR_CODES.ABORTED) throw err;
-      const notSentAgain = (why: string) =>
-        new LipSyncError(
-          err.code,
-          `${err.reason}. The create request may have reached ${name}${why}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
-          { ...err.details(), retryable: false },
-        );
-      if (!adapter.recoverCreate) throw notSentAgain('');
-      // A stalled or reset request can still arrive after a lookup found nothing, so "not found" proves nothing:
-      // look a few times, spaced out, and never send the create again.
-      for (const pause of RECOVERY_LOOKUPS_MS) {
-        if (pause) await delay(pause, callOptions.signal);
-        const found = await adapter.recoverCreate(prepared, { send: (s) => read(s, callOptions.signal), sentAt });
-        if (found) return found;
-      }
-      const late = prepared.referenceId ? `; if it arrives late, Get Job with its reference id ${String(prepared.referenceId)} finds it` : '';
-      throw notSentAgain(` (it had no such job after ${RECOVERY_LOOKUPS_MS.length} lookups${late})`);
+      return recover(error as LipSyncError, prepared, sentAt, signal);
     }
+    let job: LipSyncJob;
+    try {
+      job = clean(adapter.parseCreate(res, prepared));
+    } catch (e) {
+      // A 2xx whose id cannot be read (missing, empty, unusable): the job was very likely made.
+      const err = LipSyncError.is(e) ? e : new LipSyncError(ERROR_CODES.PROVIDER_ERROR, String((e as Error)?.message ?? e), { provider });
+      return recover(new LipSyncError(err.code, err.reason, { ...err.details(), provider, httpStatus: res.status, maybeCreated: true, retryable: false }), prepared, sentAt, signal);
+    }
+    claim(claimKey(job.id));
+    return job;
+  }
+
+  /**
+   * A create that may have reached the provider and gave no usable id: look for the job where the adapter can,
+   * never send the create again. Every way out of here is the one non-retryable "may exist" error (marked for
+   * {@link maybeCreated}), or the job found, claimed for this caller only.
+   */
+  async function recover(err: LipSyncError, prepared: CreateInput, sentAt: number, signal?: AbortSignal): Promise<LipSyncJob> {
+    const mayExist = (why: string, code = err.code) =>
+      new LipSyncError(
+        code,
+        `${err.reason}. The create request may have reached ${name}${why}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
+        { ...err.details(), retryable: false, maybeCreated: true },
+      );
+    // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent.
+    if (err.code === ERROR_CODES.ABORTED) throw mayExist('');
+    if (!adapter.recoverCreate) throw mayExist('');
+    // A stalled or reset request can still arrive after a lookup found nothing, so "not found" proves nothing:
+    // look a few times, spaced out, and never send the create again.
+    let lastFailure: LipSyncError | undefined;
+    let foundOthers = false;
+    for (const pause of RECOVERY_LOOKUPS_MS) {
+      try {
+        if (pause) await delay(pause, signal);
+        const found = await adapter.recoverCreate(prepared, { send: (s) => read(s, signal), sentAt });
+        if (found) {
+          const job = clean(found);
+          if (claim(claimKey(job.id))) return job;
+          foundOthers = true; // another caller's job (same inputs, sent at the same time): not ours
+        }
+      } catch (e) {
+        if (signal?.aborted || isAbortError(e)) {
+          const cancelled = abortError(signal, 'Looking for the job');
+          throw mayExist(` (${cancelled.reason} before it was found)`, ERROR_CODES.ABORTED);
+        }
+        lastFailure = LipSyncError.is(e) ? e : new LipSyncError(ERROR_CODES.PROVIDER_ERROR, safeText((e as Error)?.message ?? e, secrets), { provider });
+      }
+    }
+    const late = prepared.referenceId ? `; if it arrives late, Get Job with its reference id ${String(prepared.referenceId)} finds it` : '';
+    const failed = lastFailure ? `; the last lookup failed: ${lastFailure.message}` : '';
+    const others = foundOthers ? '; the job the lookup found belongs to another create sent at the same time' : '';
+    throw mayExist(` (it had no such job after ${RECOVERY_LOOKUPS_MS.length} lookups${late}${others}${failed})`);
   }
 
   async function getJob(id: string, callOptions: CallOptions = {}): Promise<LipSyncJob> {
     const jobId = checkId(id);
     const res = await read(adapter.buildGet(jobId), callOptions.signal, jobId);
-    return adapter.parseGet(res, jobId);
+    return clean(adapter.parseGet(res, jobId));
   }
 
   async function listJobs(query: ListQuery = {}, callOptions: CallOptions = {}): Promise<ListJobsResult> {
@@ -282,7 +408,8 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (!q.success) throw invalid(q.error);
     try {
       const res = await read(adapter.buildList(q.data), callOptions.signal);
-      return adapter.parseList(res, q.data);
+      const listed = adapter.parseList(res, q.data);
+      return { ...listed, jobs: listed.jobs.map(clean) };
     } catch (e) {
       if (adapter.listNotFoundIsEmpty && LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND) return { jobs: [], total: 0, hasMore: false, raw: undefined };
       throw e;
@@ -325,6 +452,15 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (!r.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(r.error), { provider, field: 'jobId' });
     return r.data;
   }
+}
+
+/** The field an input problem is about: the issue's path, or the unknown option's name. */
+function issueField(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return '';
+  if (issue.path.length) return issue.path.map(String).join('.');
+  const keys = (issue as { keys?: string[] }).keys;
+  return keys?.[0] ?? '';
 }
 
 function stripUndefined<T extends object>(value: T): T {

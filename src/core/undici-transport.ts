@@ -1,4 +1,4 @@
-import { Agent, FormData, request } from 'undici';
+import { Agent, type Dispatcher, FormData, request } from 'undici';
 import { TransportFailure } from './errors';
 import type { Transport, TransportRequest } from './types';
 
@@ -33,6 +33,51 @@ export function classifyNetworkError(error: unknown): TransportFailure {
   return new TransportFailure(message, 'other', true, { cause: error });
 }
 
+/**
+ * An interceptor that calls `onDispatched` when undici hands the request to a connection and starts writing it
+ * (the handler's connect hook, in the old and the new handler API). Before that a cancel drops it unsent.
+ */
+function reportDispatch(onDispatched: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) => {
+    let called = false;
+    const hook = (name: string, fn: (...args: unknown[]) => unknown) =>
+      function (this: unknown, ...args: unknown[]) {
+        if (!called) {
+          called = true;
+          onDispatched();
+        }
+        return fn.apply(handler, args);
+      };
+    const wrapped = new Proxy(handler, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if ((prop === 'onConnect' || prop === 'onRequestStart') && typeof value === 'function') return hook(prop, value as (...args: unknown[]) => unknown);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return dispatch(opts, wrapped);
+  };
+}
+
+/** Reads a body up to `max` bytes; past it the stream is destroyed and a `too-large` TransportFailure thrown. */
+async function readCapped(body: Dispatcher.ResponseData['body'], declaredLength: string | string[] | undefined, max: number | undefined): Promise<string> {
+  if (max === undefined) return body.text();
+  const declared = Number(Array.isArray(declaredLength) ? declaredLength[0] : declaredLength);
+  const tooLarge = () => {
+    body.destroy();
+    return new TransportFailure(`the response body is over ${max} bytes`, 'too-large', true);
+  };
+  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The default transport: undici with a pooled Agent, connect/read timeouts and no automatic retries. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const agent = new Agent({
@@ -55,7 +100,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     } else body = req.body as string | Uint8Array | undefined;
     try {
       const res = await request(req.url, {
-        dispatcher: agent,
+        dispatcher: req.onDispatched ? agent.compose(reportDispatch(req.onDispatched)) : agent,
         method: req.method,
         headers: req.headers,
         body,
@@ -63,14 +108,16 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         bodyTimeout: req.readTimeoutMs,
         signal: req.signal,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, res.headers['content-length'], req.maxBodyBytes);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
       return { status: res.statusCode, headers, body: text };
     } catch (error) {
+      if (error instanceof TransportFailure) throw error;
       throw classifyNetworkError(error);
     }
   }) as UndiciTransport;
   transport.close = () => agent.close();
+  transport.reportsDispatch = true;
   return transport;
 }
