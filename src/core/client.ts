@@ -364,8 +364,9 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         `${err.reason}. The create request may have reached ${name}${why}, so it was not sent again (that could start and bill a second job); look for the job in your ${name} account before retrying`,
         { ...err.details(), retryable: false, maybeCreated: true },
       );
-    // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent.
-    if (err.code === ERROR_CODES.ABORTED) throw mayExist('');
+    // Cancelled with the create on the wire and no answer within the grace: nothing more may be sent (the
+    // error already says the job may exist).
+    if (err.code === ERROR_CODES.ABORTED) throw err;
     if (!adapter.recoverCreate) throw mayExist('');
     // A stalled or reset request can still arrive after a lookup found nothing, so "not found" proves nothing:
     // look a few times, spaced out, and never send the create again.

@@ -302,7 +302,8 @@ function deferAbort(signal: AbortSignal | undefined, ctx: HttpContext) {
     signal: signal ? wire.signal : undefined,
     dispatched: () => sent,
     onDispatched: () => {
-      if (sent) return;
+      // A request cancelled while queued still reaches this hook, and is then dropped unwritten.
+      if (sent || wire.signal.aborted) return;
       sent = true;
       // The cancel came while the request waited for a connection, but it went out anyway: grant the grace.
       if (cancelled && !wire.signal.aborted) startGrace();
