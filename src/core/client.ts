@@ -87,6 +87,8 @@ const MAX_URL_LENGTH = 4_096;
 export function httpUrlProblem(value: string, field: string): string | undefined {
   if (value.length > MAX_URL_LENGTH) return `${field} is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed`;
   if (CONTROL_CHARS.test(value) || /\s/.test(value)) return `${field} contains spaces or control characters: give the URL exactly, with spaces encoded as %20`;
+  // The URL parser turns http:///etc/passwd into host "etc": the text itself must name a host.
+  if (/^https?:/i.test(value) && !/^https?:\/\/[^/?#\\@]/i.test(value)) return `${field} has no host name after the //`;
   let url: URL;
   try {
     url = new URL(value);

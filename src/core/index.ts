@@ -9,4 +9,5 @@ export { DEFAULT_RETRY, maybeCreated, type RetryPolicy } from './http';
 export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } from './provider';
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
 export { checkS3Storage, uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
-export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';
+export { openDownload, downloadToFile, DEFAULT_MAX_DOWNLOAD_BYTES, type Download, type DownloadOptions } from './download';
+export { checkUrlSafety, isNonPublicAddress, parseDownloadUrl, safeConnector, type UrlSafetyOptions } from './url-safety';

@@ -14,6 +14,8 @@ interface AccountDef extends NodeDef {
   /** Lifetime of the presigned URL handed to the provider, in hours. */
   s3UrlHours?: string | number;
   s3VirtualHosted?: boolean;
+  /** Downloads may reach loopback/private addresses (otherwise only the base URL's host among them). */
+  allowPrivateNetworks?: boolean;
 }
 
 /** Presigned URLs live this long unless set: long enough for a job to wait in a provider's queue. */
@@ -58,6 +60,10 @@ export = function register(RED: NodeAPI): void {
       });
       return client;
     };
+
+    // Where result downloads may connect: public addresses, the base URL's own host, or anything when allowed.
+    const trustedBase = baseUrl ?? adapters[this.provider]?.defaultBaseUrl;
+    this.downloadSafety = () => ({ allowPrivateNetworks: Boolean(def.allowPrivateNetworks), trustedOrigins: trustedBase ? [trustedBase] : [] });
 
     // Akool callbacks: the callback nodes verify with these and hand the jobs to the waits on this account.
     this.callbacks = new CallbackHub();

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ERROR_CODES, LipSyncError, downloadToFile, openDownload, type LipSyncJob } from '../../core';
-import { describeSource, evaluate, withJob } from './messages';
+import { ERROR_CODES, LipSyncError, downloadToFile, openDownload, type LipSyncJob, type UrlSafetyOptions } from '../../core';
+import { accountOf, describeSource, evaluate, withJob } from './messages';
 import type { NodeAPI, NodeMessage, RedNode } from './red-types';
 
 /** What a finished job's message carries: the result URL only, the video's bytes, or the video written to a file. */
@@ -27,18 +27,19 @@ export type Deliver = (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) =
  * (Akool keeps them 7 days), so flows that keep the video download it here. Both ways stream: the file is written
  * chunk by chunk, the Buffer is assembled from the chunks once.
  */
-export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef): Deliver | undefined {
+export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, safety: () => UrlSafetyOptions = () => ({})): Deliver | undefined {
   const mode = (def.result || 'url') as ResultOutput;
   if (mode === 'buffer') {
     const property = (def.resultProperty || '').trim() || DEFAULT_RESULT_PROPERTY;
     return async (job, msg, signal) => {
       const url = resultUrlOf(job);
-      const dl = await openDownload(url, { signal, jobId: job.id });
+      const dl = await openDownload(url, { ...safety(), signal, jobId: job.id });
       const chunks: Buffer[] = [];
       try {
         for await (const chunk of dl.stream) chunks.push(chunk as Buffer);
       } catch (e) {
         if (signal.aborted) throw new LipSyncError(ERROR_CODES.ABORTED, 'The download was cancelled', { jobId: job.id, provider: job.provider });
+        if (LipSyncError.is(e)) throw e;
         throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, `The download broke off: ${(e as Error).message}. The video is still at msg.payload.resultUrl`, {
           jobId: job.id,
           provider: job.provider,
@@ -61,11 +62,20 @@ export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef): Del
       const url = resultUrlOf(job);
       const path = await resultPath(RED, node, msg, value, type, job.id);
       await mkdir(dirname(path), { recursive: true });
-      await downloadToFile(url, path, { signal, jobId: job.id });
+      await downloadToFile(url, path, { ...safety(), signal, jobId: job.id });
       msg.filename = path;
     };
   }
   return undefined;
+}
+
+/** The account's download safety settings (none known: the strict default). */
+export function downloadSafety(RED: NodeAPI, accountId: string | undefined): UrlSafetyOptions {
+  try {
+    return accountOf(RED, accountId).downloadSafety?.() ?? {};
+  } catch {
+    return {};
+  }
 }
 
 function resultUrlOf(job: LipSyncJob): string {
