@@ -9,7 +9,7 @@ import { type S3StorageConfig, uploadToS3 } from './storage';
 import { abortError, realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
 import { createUndiciTransport } from './undici-transport';
-import { type WaitOptions, waitForJob } from './wait';
+import { type WaitOptions, validateWaitOptions, waitForJob } from './wait';
 import { formatZodError } from './validation';
 import { getAdapter } from '../providers';
 
@@ -432,6 +432,8 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     listJobs,
     waitForJob: wait,
     async createAndWait(input, waitOptions: CreateAndWaitOptions = {}) {
+      // Bad wait options are refused before the create: a job must not be made only to fail its wait.
+      validateWaitOptions(waitOptions);
       const job = await createJob(input, { signal: waitOptions.signal });
       waitOptions.onCreated?.(job);
       if (job.status === 'completed') return job;
