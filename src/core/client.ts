@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CONTROL_CHARS, ERROR_CODES, LipSyncError, isAbortError, providerName, safeText, safeToken } from './errors';
+import { CONTROL_CHARS, ERROR_CODES, LipSyncError, NOT_HEADER_SAFE, isAbortError, providerName, safeText, safeToken } from './errors';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY, type HttpContext, MAX_TIMER_MS, type RetryPolicy, maybeCreated, send } from './http';
 import { type AccountLimiters, RateLimiter } from './limiter';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
@@ -9,6 +9,7 @@ import { type S3StorageConfig, uploadToS3 } from './storage';
 import { abortError, realDelay, systemClock } from './time';
 import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
 import { createUndiciTransport } from './undici-transport';
+import { httpUrlProblem } from './url-safety';
 import { type WaitOptions, validateWaitOptions, waitForJob } from './wait';
 import { formatZodError } from './validation';
 import { getAdapter } from '../providers';
@@ -78,29 +79,6 @@ export interface LipSyncClient {
   close(): Promise<void>;
 }
 
-/** Characters that cannot go into an HTTP header value (or would split it). */
-const NOT_IN_HEADER = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
-
-const MAX_URL_LENGTH = 4_096;
-
-/** An http(s) URL as `new URL` reads it: a host, no whitespace or control characters, at most 4,096 characters. */
-export function httpUrlProblem(value: string, field: string): string | undefined {
-  if (value.length > MAX_URL_LENGTH) return `${field} is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed`;
-  if (CONTROL_CHARS.test(value) || /\s/.test(value)) return `${field} contains spaces or control characters: give the URL exactly, with spaces encoded as %20`;
-  // The URL parser turns http:///etc/passwd into host "etc": the text itself must name a host.
-  if (/^https?:/i.test(value) && !/^https?:\/\/[^/?#\\@]/i.test(value)) return `${field} has no host name after the //`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${field} must be an http(s) URL; this one cannot be read as a URL (check for typos and unencoded characters)`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${field} must be an http(s) URL, not ${url.protocol.replace(':', '')}`;
-  if (!url.hostname) return `${field} has no host name`;
-  if (url.username || url.password) return `${field} must not carry a user name or password`;
-  return undefined;
-}
-
 const httpUrlString = (field: string, example: string) =>
   z
     .string({ error: `${field} is required: give ${example}` })
@@ -116,7 +94,7 @@ const secretString = (field: string, what: string) =>
     .string({ error: `${field} is required: set ${what}` })
     .trim()
     .min(1, `${field} is empty: set ${what}`)
-    .refine((v) => !NOT_IN_HEADER.test(v), `${field} contains a line break, a control character or a non-Latin character, which cannot be sent in an HTTP header: copy ${what} again without them`);
+    .refine((v) => !NOT_HEADER_SAFE.test(v), `${field} contains a line break, a control character or a non-Latin character, which cannot be sent in an HTTP header: copy ${what} again without them`);
 
 const duration = (field: string, min = 1) =>
   z

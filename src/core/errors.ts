@@ -184,6 +184,10 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Characters that cannot go into an HTTP header value, or would split it (keys and secrets are refused with them). */
+// eslint-disable-next-line no-control-regex
+export const NOT_HEADER_SAFE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
+
 /** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators. */
 // eslint-disable-next-line no-control-regex
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import aws4 from 'aws4';
 import { z } from 'zod';
-import { ERROR_CODES, LipSyncError, TransportFailure, redact, safeText, safeToken } from './errors';
+import { ERROR_CODES, LipSyncError, NOT_HEADER_SAFE, TransportFailure, redact, safeText, safeToken } from './errors';
 import type { Transport } from './types';
 import { formatZodError } from './validation';
 
@@ -23,9 +23,6 @@ export interface S3StorageConfig {
   /** Lifetime of the URL handed to the provider. Default 24 h; SigV4 allows at most 7 days. */
   urlExpiresInSeconds?: number;
 }
-
-// eslint-disable-next-line no-control-regex
-const NOT_HEADER_SAFE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
 
 export const storageConfigSchema = z.object({
   endpoint: z.string().trim().refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'endpoint must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com'),

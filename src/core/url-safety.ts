@@ -80,23 +80,33 @@ function trusted(options: UrlSafetyOptions): Set<string> {
   return out;
 }
 
-/** Parses a download URL: http(s), a host, no control characters; a LipSyncError naming `field` otherwise. */
+const MAX_URL_LENGTH = 4_096;
+
+/** An http(s) URL as `new URL` reads it: a host, no whitespace or control characters, at most 4,096 characters. */
+/** What is wrong with an http(s) URL given as text, or undefined when it is usable. */
+export function httpUrlProblem(value: string, field: string): string | undefined {
+  if (value.length > MAX_URL_LENGTH) return `${field} is ${value.length} characters long; at most ${MAX_URL_LENGTH} are allowed`;
+  if (CONTROL_CHARS.test(value) || /\s/.test(value)) return `${field} contains spaces or control characters: give the URL exactly, with spaces encoded as %20`;
+  // The URL parser turns http:///etc/passwd into host "etc": the text itself must name a host.
+  if (/^https?:/i.test(value) && !/^https?:\/\/[^/?#\\@]/i.test(value)) return `${field} has no host name after the //`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${field} must be an http(s) URL; this one cannot be read as a URL (check for typos and unencoded characters)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${field} must be an http(s) URL, not ${url.protocol.replace(':', '')}`;
+  if (!url.hostname) return `${field} has no host name`;
+  if (url.username || url.password) return `${field} must not carry a user name or password`;
+  return undefined;
+}
+
+/** Parses a download URL the same way (http(s), a host, no control characters); a LipSyncError naming `field` otherwise. */
 export function parseDownloadUrl(url: unknown, field = 'resultUrl', jobId?: string): URL {
   const text = typeof url === 'string' ? url.trim() : '';
-  const bad = (why: string) => new LipSyncError(ERROR_CODES.INVALID_INPUT, `The ${field} ${why}`, { field, jobId });
-  if (!text) throw bad('is empty');
-  if (text.length > 8_192) throw bad(`is ${text.length} characters long; at most 8192 are allowed`);
-  if (CONTROL_CHARS.test(text)) throw bad('contains control characters');
-  if (/^https?:/i.test(text) && !/^https?:\/\/[^/?#\\@]/i.test(text)) throw bad('has no host after the //');
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw bad('is not a valid URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw bad(`must be http(s), not ${parsed.protocol.replace(':', '')}`);
-  if (!parsed.hostname) throw bad('has no host');
-  return parsed;
+  const problem = text ? httpUrlProblem(text, field) : `${field} is empty`;
+  if (problem) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, `The ${problem}`, { field, jobId });
+  return new URL(text);
 }
 
 function refused(host: string, address: string, jobId?: string): LipSyncError {
