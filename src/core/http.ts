@@ -112,8 +112,15 @@ export async function send(
     let error: LipSyncError;
     let retryAfterMs: number | undefined;
     let mayHaveCreated = false;
-    const wire = kind === 'create' ? deferAbort(options.signal, ctx) : { signal: options.signal, dispatched: () => true, onDispatched: undefined, dispose() {} };
+    const wire = kind === 'create' ? deferAbort(options.signal, ctx) : { signal: options.signal, dispatched: () => true, onDispatched: () => undefined, dispose() {} };
+    // The total deadline runs from the moment the request goes out (time queued for a busy connection pool is
+    // not the provider's); a transport that cannot tell counts from the start.
     const deadline = totalDeadline(ctx.requestTimeoutMs, wire.signal);
+    if (!ctx.transport.reportsDispatch) deadline.start();
+    const onDispatched = () => {
+      wire.onDispatched();
+      deadline.start();
+    };
     try {
       const res = await deadline.race(
         ctx.transport({
@@ -124,7 +131,7 @@ export async function send(
           connectTimeoutMs: ctx.connectTimeoutMs,
           readTimeoutMs: ctx.readTimeoutMs,
           maxBodyBytes: ctx.maxResponseBytes,
-          onDispatched: wire.onDispatched,
+          onDispatched,
           signal: deadline.signal,
         }),
       );
@@ -233,15 +240,11 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 function totalDeadline(ms: number, signal: AbortSignal | undefined) {
   const ctl = new AbortController();
   let fired = false;
+  let disposed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let rejectRace: (e: unknown) => void = () => undefined;
   const timeUp = new Promise<never>((_, reject) => (rejectRace = reject));
   timeUp.catch(() => undefined);
-  const timer = setTimeout(() => {
-    fired = true;
-    ctl.abort(new TransportFailure('total request deadline reached', 'timeout', true));
-    rejectRace(new TransportFailure('total request deadline reached', 'timeout', true));
-  }, Math.min(MAX_TIMER_MS, Math.max(1, ms)));
-  timer.unref?.();
   const onAbort = () => ctl.abort(signal?.reason);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
@@ -249,8 +252,20 @@ function totalDeadline(ms: number, signal: AbortSignal | undefined) {
     signal: ctl.signal,
     expired: () => fired,
     race: <T>(p: Promise<T>) => Promise.race([p, timeUp]),
+    /** Starts the clock (once). */
+    start() {
+      if (timer || fired || disposed) return;
+      timer = setTimeout(() => {
+        fired = true;
+        const failure = new TransportFailure('total request deadline reached', 'timeout', true);
+        ctl.abort(failure);
+        rejectRace(failure);
+      }, Math.min(MAX_TIMER_MS, Math.max(1, ms)));
+      timer.unref?.();
+    },
     dispose() {
-      clearTimeout(timer);
+      disposed = true;
+      if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     },
   };

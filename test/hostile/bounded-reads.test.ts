@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LipSyncError } from '../../src';
-import { KEY, PROVIDERS, WIRE, clientFor, closeClients, startFake, type Fake } from './support';
+import { createUndiciTransport, type LipSyncError } from '../../src';
+import { KEY, PROVIDERS, WIRE, clientFor, closeClients, json, startFake, type Fake } from './support';
 
 /**
  * Bounded, total-deadline reads: a provider (or a proxy in front of it) that answers with a huge body, or drips
@@ -113,5 +113,21 @@ describe('the whole request has a deadline, not only the pauses between chunks',
     expect(err.message).toMatch(/may have reached Akool/);
     expect(fake.seen.filter((s) => s.method === 'POST')).toHaveLength(1);
     expect(err.message).not.toContain(KEY);
+  });
+
+  it('time spent queued for a busy connection does not count: only the time on the wire', async () => {
+    let n = 0;
+    fake.handle((_req, res) => {
+      const first = n++ === 0;
+      setTimeout(() => json(res, 200, WIRE.chamelaion.job(first ? 'job-a' : 'job-b', 'queued')), first ? 1_200 : 10);
+    });
+    const transport = createUndiciTransport({ connections: 1 });
+    const c = clientFor('chamelaion', fake, { transport, requestTimeoutMs: 1_000, connectTimeoutMs: 500, retry: { maxRetries: 0 } });
+    const [a, b] = await Promise.all([c.getJob('job-a').catch((e) => e), c.getJob('job-b').catch((e) => e)]);
+    // The first one was on the wire for 1.2 s: past its deadline. The second waited ~1.2 s for the socket, then
+    // answered at once: within its deadline.
+    expect((a as LipSyncError).code).toBe('TIMEOUT');
+    expect(b.id).toBe('job-b');
+    await transport.close();
   });
 });
