@@ -196,11 +196,13 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
   const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
   const clock = options.clock ?? systemClock;
   const delay = options.delay ?? realDelay;
+  const secrets = [apiKey, ...(adapter.secrets?.(apiKey) ?? []), options.storage?.secretAccessKey ?? '', options.storage?.accessKeyId ?? ''].filter((v) => v.length >= 4);
   const ownTransport = options.transport ? undefined : createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
   const ctx: HttpContext = {
     adapter,
     baseUrl,
     apiKey,
+    secrets,
     transport: options.transport ?? ownTransport!,
     clock,
     delay,
@@ -216,7 +218,6 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
   };
   const newId = options.newId ?? randomUUID;
   const name = providerName(provider);
-  const secrets = [apiKey, ...(adapter.secrets?.(apiKey) ?? [])];
   const claimKey = (id: string) => `${provider}|${baseUrl}|${id}`;
 
   /** A job as the adapter read it, with its provider-sourced texts made safe to show (`raw` stays untouched). */

@@ -19,6 +19,8 @@ export interface HttpContext {
   adapter: ProviderAdapter;
   baseUrl: string;
   apiKey: string;
+  /** Every secret to scrub from provider-sourced text: the key, the adapter's extra secrets, storage keys. */
+  secrets: readonly string[];
   transport: Transport;
   clock: Clock;
   delay: Delay;
@@ -81,7 +83,7 @@ export async function send(
   options: { signal?: AbortSignal; jobId?: string } = {},
 ): Promise<ParsedResponse> {
   const { adapter } = ctx;
-  const secrets = [ctx.apiKey, ...(adapter.secrets?.(ctx.apiKey) ?? [])];
+  const { secrets } = ctx;
   const url = buildUrl(ctx.baseUrl, spec);
   const headers: Record<string, string> = {
     accept: 'application/json',
