@@ -1,13 +1,13 @@
 // `npm run bench`: builds if needed, runs every benchmark, prints each figure with its target and PASS/MISS,
 // and writes bench/results.json. Benchmarks are not tests: nothing here fails the build on a miss.
-// Only some: `npm run bench -- polling media` (names: polling, overhead, concurrency, media).
+// Only some: `npm run bench -- polling media` (names: polling, overhead, concurrency, media, store).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './lib/common.mjs';
 
-const ALL = ['polling', 'overhead', 'concurrency', 'media'];
+const ALL = ['polling', 'overhead', 'concurrency', 'media', 'store'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of chosen) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; use: ${ALL.join(', ')}`);
 const names = chosen.length ? chosen : ALL;
@@ -62,6 +62,11 @@ for (const name of names) {
   }
   if (name === 'media') {
     for (const x of r.rows) row(`media: ${x.host}, ${fmt(r.size / MB, 0)} MB`, `RSS +${fmt(x.rssGrowthBytes / MB, 1)} MB (${x.measured})`, '< 64 MB', x.meetsTarget);
+  }
+  if (name === 'store') {
+    for (const x of r.rows) {
+      row(`store: ${x.host}, ${fmt(r.size / MB, 0)} MB`, `RSS +${fmt(x.rssGrowthBytes / MB, 1)} MB, ${fmt(x.seconds, 1)} s, ${fmt(x.inBucket / MB, 1)} MB in the bucket (${x.measured})`, '< 64 MB', x.meetsTarget);
+    }
   }
 }
 

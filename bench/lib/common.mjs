@@ -1,6 +1,6 @@
 // Shared by the benchmarks: child processes, the sandbox in its own process, embedded Node-RED, n8n's engine.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -223,3 +223,33 @@ export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/**
+ * A real S3-compatible server in its own process (s3rver 5 on the Node 24 from .ci/extras, files on disk), so its
+ * memory never counts towards the process being measured. Bucket "media", keys S3RVER / S3RVER.
+ */
+export async function startS3Process() {
+  const node24 = join(ROOT, '.ci/extras/node24/node_modules/node/bin/node');
+  if (!existsSync(node24)) throw new Error('Node 24 is not installed under .ci/extras (run npm run setup:extras)');
+  const child = spawn(node24, [join(ROOT, 'test/support/s3-server.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver ended (${code})`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket: 'media',
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.stdin.end();
+      }),
+  };
+}

@@ -1,49 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CONTROL_CHARS, ERROR_CODES, LipSyncError, NOT_HEADER_SAFE, isAbortError, providerName, safeText, safeToken } from './errors';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY, type HttpContext, MAX_TIMER_MS, type RetryPolicy, maybeCreated, send } from './http';
-import { type AccountLimiters, RateLimiter } from './limiter';
+import { CONTROL_CHARS, ERROR_CODES, LipSyncError, isAbortError, providerName, safeText, safeToken } from './errors';
+import { maybeCreated, send } from './http';
+import { accountOptionsSchema, httpUrlString, openSession, type SessionOptions } from './session';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
-import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
+import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RequestSpec, UploadContext } from './provider';
+import { type StoreResultOptions, type StoredResult, storeResult } from './result-store';
 import { type S3StorageConfig, uploadToS3 } from './storage';
-import { abortError, realDelay, systemClock } from './time';
-import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
-import { createUndiciTransport } from './undici-transport';
+import { abortError } from './time';
+import { JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId } from './types';
 import { httpUrlProblem } from './url-safety';
 import { type WaitOptions, validateWaitOptions, waitForJob } from './wait';
-import { formatZodError } from './validation';
-import { getAdapter } from '../providers';
+import { formatZodError, stripEmpty } from './validation';
 
-export interface LipSyncClientOptions {
+/** The account and its machinery (transport, timeouts, retries, limiters) are the session's: see SessionOptions. */
+export interface LipSyncClientOptions extends SessionOptions {
   provider: ProviderId;
-  apiKey: string;
-  /** Defaults to the provider's documented host; always overridable (sandbox, other Fish Audio hosts). */
-  baseUrl?: string;
-  transport?: Transport;
-  clock?: Clock;
-  delay?: Delay;
-  random?: () => number;
-  connectTimeoutMs?: number;
-  /** Longest wait for response headers and longest pause between two chunks of a body (default 30 s). */
-  readTimeoutMs?: number;
-  /**
-   * Total time one request attempt may take, from connecting to the last byte of the answer (default
-   * connectTimeoutMs + readTimeoutMs): a provider that trickles its answer cannot hold a call for longer.
-   */
-  requestTimeoutMs?: number;
-  /** Longest JSON/text answer read from the provider (default 4 MB); a longer one is a PROVIDER_ERROR. */
-  maxResponseBytes?: number;
-  /**
-   * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
-   * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
-   */
-  createAbortGraceMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Override the documented limits; `false` turns a limiter off. */
-  rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
-  /** Share limiters explicitly; by default every client of one account in this process shares them. */
-  limiters?: AccountLimiters;
-  userAgent?: string;
   /** Source of client-side ids (Chamelaion reference ids). */
   newId?: () => string;
   /**
@@ -73,46 +45,19 @@ export interface LipSyncClient {
   createAndWait(input: CreateInput, options?: CreateAndWaitOptions): Promise<LipSyncJob>;
   /** One cheap authenticated request; resolves when the key works. */
   checkAuth(options?: CallOptions): Promise<void>;
+  /**
+   * Streams a completed job's video into the client's S3-compatible storage (see storeResult); INVALID_INPUT
+   * naming `storage` when the client has none.
+   */
+  storeResult(job: LipSyncJob, options?: StoreResultOptions): Promise<StoredResult>;
   /** Whether listJobs works for this provider. */
   readonly canList: boolean;
   /** Closes the default transport's pooled connections. */
   close(): Promise<void>;
 }
 
-const httpUrlString = (field: string, example: string) =>
-  z
-    .string({ error: `${field} is required: give ${example}` })
-    .trim()
-    .min(1, `${field} is empty: give ${example}`)
-    .superRefine((v, ctx) => {
-      const problem = httpUrlProblem(v, field);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
-
-const secretString = (field: string, what: string) =>
-  z
-    .string({ error: `${field} is required: set ${what}` })
-    .trim()
-    .min(1, `${field} is empty: set ${what}`)
-    .refine((v) => !NOT_HEADER_SAFE.test(v), `${field} contains a line break, a control character or a non-Latin character, which cannot be sent in an HTTP header: copy ${what} again without them`);
-
-const duration = (field: string, min = 1) =>
-  z
-    .number({ error: `${field} must be a number of milliseconds` })
-    .finite(`${field} must be a finite number of milliseconds`)
-    .min(min, `${field} must be at least ${min} ms`)
-    .max(MAX_TIMER_MS, `${field} can be at most ${MAX_TIMER_MS} ms (about 24 days)`)
-    .optional();
-
-const clientOptionsSchema = z.object({
+const clientOptionsSchema = accountOptionsSchema.extend({
   provider: z.enum(PROVIDER_IDS, { error: () => `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
-  apiKey: secretString('apiKey', 'the API key of your provider account'),
-  baseUrl: httpUrlString('baseUrl', 'an http(s) URL such as https://api.example.com').optional().or(z.literal('').transform(() => undefined)),
-  connectTimeoutMs: duration('connectTimeoutMs'),
-  readTimeoutMs: duration('readTimeoutMs'),
-  requestTimeoutMs: duration('requestTimeoutMs'),
-  createAbortGraceMs: duration('createAbortGraceMs', 0),
-  maxResponseBytes: z.number().int('maxResponseBytes must be a whole number of bytes').min(1024, 'maxResponseBytes must be at least 1024').optional(),
 });
 
 /** Job ids go into request paths: dot segments, control characters and slashes-only ids are refused. */
@@ -150,24 +95,6 @@ const listQuerySchema = z.strictObject({
   playbackType: z.string().optional(),
 });
 
-const sharedLimiters = new Map<string, AccountLimiters>();
-
-function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, options: LipSyncClientOptions, clock: Clock, delay: Delay): AccountLimiters {
-  if (options.limiters) return options.limiters;
-  const create = options.rateLimits?.create === undefined ? adapter.rateLimits.create : options.rateLimits.create || undefined;
-  const read = options.rateLimits?.read === undefined ? adapter.rateLimits.read : options.rateLimits.read || undefined;
-  const make = (): AccountLimiters => ({
-    create: create ? new RateLimiter(create, clock, delay) : undefined,
-    read: read ? new RateLimiter(read, clock, delay) : undefined,
-  });
-  // Limiters on an injected clock are private to the client (tests, benchmarks).
-  if (options.clock || options.delay || options.rateLimits) return make();
-  const key = `${adapter.id}|${baseUrl}|${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
-  let found = sharedLimiters.get(key);
-  if (!found) sharedLimiters.set(key, (found = make()));
-  return found;
-}
-
 /** Pauses before each lookup for a create whose answer was lost (see createJob). */
 const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
 
@@ -188,34 +115,14 @@ function claim(key: string, now = Date.now()): boolean {
   return true;
 }
 
-export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
-  const parsed = clientOptionsSchema.safeParse(options ?? {});
+/** The lip-sync client for one adapter (the registry, `src/registry.ts`, picks it by provider id). */
+export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyncClientOptions): LipSyncClient {
+  const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: issueField(parsed.error) });
   const { provider, apiKey } = parsed.data;
-  const adapter = getAdapter(provider);
-  const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
-  const clock = options.clock ?? systemClock;
-  const delay = options.delay ?? realDelay;
-  const secrets = [apiKey, ...(adapter.secrets?.(apiKey) ?? []), options.storage?.secretAccessKey ?? '', options.storage?.accessKeyId ?? ''].filter((v) => v.length >= 4);
-  const ownTransport = options.transport ? undefined : createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
-  const ctx: HttpContext = {
-    adapter,
-    baseUrl,
-    apiKey,
-    secrets,
-    transport: options.transport ?? ownTransport!,
-    clock,
-    delay,
-    random: options.random ?? Math.random,
-    limiters: limitersFor(adapter, baseUrl, apiKey, options, clock, delay),
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    readTimeoutMs: options.readTimeoutMs ?? 30_000,
-    requestTimeoutMs: options.requestTimeoutMs ?? (options.connectTimeoutMs ?? 10_000) + (options.readTimeoutMs ?? 30_000),
-    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    createAbortGraceMs: options.createAbortGraceMs ?? 5_000,
-    userAgent: options.userAgent ?? 'lipsync-kit',
-  };
+  const session = openSession(adapter, { ...options, apiKey, extraSecrets: [options.storage?.secretAccessKey ?? '', options.storage?.accessKeyId ?? ''] }, parsed.data.baseUrl);
+  const { ctx } = session;
+  const { baseUrl, clock, delay, secrets } = ctx;
   const newId = options.newId ?? randomUUID;
   const name = providerName(provider);
   const claimKey = (id: string) => `${provider}|${baseUrl}|${id}`;
@@ -246,7 +153,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         out[urlField] = r.data;
       }
     }
-    const extra = adapter.optionsSchema.safeParse(stripUndefined(rest));
+    const extra = adapter.optionsSchema.safeParse(stripEmpty(rest));
     if (!extra.success) throw invalid(extra.error);
     return { ...out, ...(extra.data as Record<string, unknown>) } as CreateInput;
   }
@@ -386,7 +293,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (!adapter.buildList || !adapter.parseList) {
       throw new LipSyncError(ERROR_CODES.NOT_SUPPORTED, `Listing jobs is not supported by ${name}: it has no list endpoint. Keep the job ids you create`, { provider });
     }
-    const q = listQuerySchema.safeParse(stripUndefined(query));
+    const q = listQuerySchema.safeParse(stripEmpty(query));
     if (!q.success) throw invalid(q.error);
     try {
       const res = await read(adapter.buildList(q.data), callOptions.signal);
@@ -426,9 +333,13 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
       }
     },
-    async close() {
-      await ownTransport?.close();
+    async storeResult(job, storeOptions: StoreResultOptions = {}) {
+      if (!options.storage) {
+        throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'Saving the result to storage needs S3-compatible storage settings, and this client has none', { provider, field: 'storage', jobId: job?.id });
+      }
+      return storeResult(job, options.storage, storeOptions, { transport: ctx.transport, now: () => clock.now(), safety: { trustedOrigins: [baseUrl], allowPrivateNetworks: options.allowPrivateNetworks } });
     },
+    close: session.close,
   };
 
   function checkId(id: string): string {
@@ -447,6 +358,3 @@ function issueField(error: z.ZodError): string {
   return keys?.[0] ?? '';
 }
 
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
-}

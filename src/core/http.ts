@@ -1,6 +1,6 @@
 import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact, safeText, safeToken } from './errors';
 import type { AccountLimiters } from './limiter';
-import type { ParsedResponse, ProviderAdapter, ProviderFailure, RequestSpec } from './provider';
+import type { ParsedResponse, ProviderFailure, RequestSpec, WireAdapter } from './provider';
 import { abortError } from './time';
 import type { Clock, Delay, Transport, TransportRequest } from './types';
 
@@ -16,7 +16,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
 export interface HttpContext {
-  adapter: ProviderAdapter;
+  adapter: WireAdapter;
   baseUrl: string;
   apiKey: string;
   /** Every secret to scrub from provider-sourced text: the key, the adapter's extra secrets, storage keys. */
@@ -135,11 +135,12 @@ export async function send(
           maxBodyBytes: ctx.maxResponseBytes,
           onDispatched,
           signal: deadline.signal,
+          ...(spec.binary ? { binary: true, maxResponseBytes: spec.maxResponseBytes } : {}),
         }),
       );
-      if (Buffer.byteLength(res.body) > ctx.maxResponseBytes) throw new TransportFailure(`the body is over ${formatBytes(ctx.maxResponseBytes)}`, 'too-large', true);
-      const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body) };
-      const failure = adapter.checkResponse(parsed) ?? unparsable(parsed, secrets);
+      if (!spec.binary && Buffer.byteLength(res.body) > ctx.maxResponseBytes) throw new TransportFailure(`the body is over ${formatBytes(ctx.maxResponseBytes)}`, 'too-large', true);
+      const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body), bytes: res.bytes };
+      const failure = adapter.checkResponse(parsed) ?? (spec.binary && isBytesBody(parsed) ? null : unparsable(parsed, secrets));
       if (!failure) return parsed;
       retryAfterMs = failure.retryAfterMs ?? parseRetryAfter(res.headers, ctx.clock.now());
       error = fail(failure.message, {
@@ -174,7 +175,8 @@ export async function send(
       else {
         const tf = e instanceof TransportFailure ? e : new TransportFailure(String((e as Error)?.message ?? e), 'other', true);
         if (tf.kind === 'too-large') {
-          error = fail(`${providerName(adapter.id)} answered with a body over ${formatBytes(ctx.maxResponseBytes)}; it was not read on`, { code: ERROR_CODES.PROVIDER_ERROR, retryable: true });
+          const limit = spec.binary ? (spec.maxResponseBytes ?? 64 * 1024 * 1024) : ctx.maxResponseBytes;
+          error = fail(`The answer is a body over ${formatBytes(limit)} (${tf.message}); it was not read on`, { code: ERROR_CODES.PROVIDER_ERROR, retryable: true });
           mayHaveCreated = kind === 'create';
         } else {
           error = fail(describeTransportFailure(tf, host), { code: ERROR_CODES.NETWORK_ERROR, retryable: true, cause: undefined });
@@ -209,8 +211,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A 2xx binary answer that is not JSON or text (the audio itself). */
+export function isBytesBody(res: ParsedResponse): boolean {
+  const type = (res.headers['content-type'] ?? '').toLowerCase();
+  return res.status >= 200 && res.status < 300 && res.bytes !== undefined && res.bytes.length > 0 && !/json|^text\//.test(type);
+}
+
 /** A 2xx that is not JSON is a provider fault (HTML error page, truncated body). */
 function unparsable(res: ParsedResponse, secrets: readonly string[]): ProviderFailure | null {
+  // No Content (a delete) is a complete answer.
+  if (res.status === 204) return null;
   if (res.status >= 200 && res.status < 300 && (res.json === undefined || typeof res.json !== 'object')) {
     // Redacted before it is cut: a cut first could leave a part of a key that no longer matches it.
     const clean = redact(res.text.slice(0, 4_096), secrets).replace(/\s+/g, ' ');

@@ -8,6 +8,9 @@ export { createUndiciTransport, classifyNetworkError, type UndiciTransport } fro
 export { DEFAULT_RETRY, maybeCreated, type RetryPolicy } from './http';
 export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } from './provider';
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
-export { checkS3Storage, uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
+export { checkS3Storage, uploadToS3, uploadStreamToS3, type S3StorageConfig, type UploadedObject, type StreamedObject, type StreamUploadOptions } from './storage';
+export { storeResult, resultKey, DEFAULT_RESULT_KEY, type StoreResultOptions, type StoredResult } from './result-store';
 export { openDownload, downloadToFile, DEFAULT_MAX_DOWNLOAD_BYTES, type Download, type DownloadOptions } from './download';
 export { checkUrlSafety, isNonPublicAddress, parseDownloadUrl, safeConnector, type UrlSafetyOptions } from './url-safety';
+export * from './speech';
+export { openSession, type Session, type SessionOptions } from './session';

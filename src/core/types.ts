@@ -84,6 +84,12 @@ export interface TransportRequest {
    */
   onDispatched?: () => void;
   signal?: AbortSignal;
+  /**
+   * The answer may be bytes (synthesized audio): the transport returns them as `bytes`, and `body` holds text only
+   * when the Content-Type is JSON or text. Bodies longer than `maxResponseBytes` fail (default 64 MiB).
+   */
+  binary?: boolean;
+  maxResponseBytes?: number;
 }
 
 export interface TransportResponse {
@@ -91,6 +97,8 @@ export interface TransportResponse {
   /** Header names lower-cased. */
   headers: Record<string, string>;
   body: string;
+  /** The raw body, for `binary` requests. */
+  bytes?: Uint8Array;
 }
 
 /**

@@ -59,23 +59,24 @@ function reportDispatch(onDispatched: () => void): Dispatcher.DispatcherComposeI
   };
 }
 
-/** Reads a body up to `max` bytes; past it the stream is destroyed and a `too-large` TransportFailure thrown. */
-async function readCapped(body: Dispatcher.ResponseData['body'], declaredLength: string | string[] | undefined, max: number | undefined): Promise<string> {
-  if (max === undefined) return body.text();
-  const declared = Number(Array.isArray(declaredLength) ? declaredLength[0] : declaredLength);
-  const tooLarge = () => {
-    body.destroy();
-    return new TransportFailure(`the response body is over ${max} bytes`, 'too-large', true);
-  };
-  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+const DEFAULT_MAX_BINARY = 64 * 1024 * 1024;
+
+/** JSON and text answers are also handed over as text (a provider's error body on a binary request). */
+export const textual = (contentType: string | undefined): boolean => /json|^\s*text\//i.test(contentType ?? '');
+
+/** The whole body, refusing (and dropping the connection) past `max` bytes: a hostile answer cannot fill memory. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk as Buffer);
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw Object.assign(new Error(`the answer is larger than ${max} bytes`), { code: 'LIPSYNC_BODY_TOO_LARGE' });
+    }
+    chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The default transport: undici with a pooled Agent, connect/read timeouts and no automatic retries. */
@@ -108,12 +109,20 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         bodyTimeout: req.readTimeoutMs,
         signal: req.signal,
       });
-      const text = await readCapped(res.body, res.headers['content-length'], req.maxBodyBytes);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-      return { status: res.statusCode, headers, body: text };
+      const max = req.binary ? (req.maxResponseBytes ?? DEFAULT_MAX_BINARY) : req.maxBodyBytes;
+      // An announced length over the cap is refused before a byte is read.
+      if (max !== undefined && Number(headers['content-length']) > max) {
+        res.body.destroy();
+        throw new TransportFailure(`the answer is larger than ${max} bytes`, 'too-large', true);
+      }
+      if (!req.binary) return { status: res.statusCode, headers, body: max === undefined ? await res.body.text() : (await readCapped(res.body, max)).toString('utf8') };
+      const bytes = await readCapped(res.body, max!);
+      return { status: res.statusCode, headers, body: textual(headers['content-type']) ? bytes.toString('utf8') : '', bytes };
     } catch (error) {
       if (error instanceof TransportFailure) throw error;
+      if ((error as { code?: string })?.code === 'LIPSYNC_BODY_TOO_LARGE') throw new TransportFailure((error as Error).message, 'too-large', true, { cause: error });
       throw classifyNetworkError(error);
     }
   }) as UndiciTransport;

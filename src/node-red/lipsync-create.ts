@@ -2,7 +2,7 @@ import type { CreateInput, LipSyncJob, ProviderId } from '../index';
 import { mediaInput, readMedia } from './lib/media';
 import { accountOf, asError, evaluate, withError, withJob } from './lib/messages';
 import type { DoneFn, NodeAPI, NodeDef, NodeMessage, RedNode, SendFn } from './lib/red-types';
-import { type ResultDef, downloadSafety, resultDelivery } from './lib/result';
+import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
 import { cachedTranslate } from './lib/i18n';
@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
     const account = () => accountOf(RED, def.account);
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => downloadSafety(RED, def.account)) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, account) };
     const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
       creates.size ? [creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating')] : [],
     );

@@ -1,6 +1,6 @@
 import { accountOf, asError, jobIdOf, missingJobId, withError } from './lib/messages';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './lib/red-types';
-import { type ResultDef, downloadSafety, resultDelivery } from './lib/result';
+import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
 import { cachedTranslate } from './lib/i18n';
@@ -24,7 +24,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = cachedTranslate(RED);
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => downloadSafety(RED, def.account)) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => accountOf(RED, def.account)) };
     const waits = new Waits(node, settings, () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
 
     node.on('input', (msg, send, done) => {

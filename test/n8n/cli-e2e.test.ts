@@ -1,4 +1,4 @@
-// End to end with the real n8n CLI, on n8n 2.8.4 / Node 20 and n8n 2.41.1 / Node 24: the packed package installed
+// End to end with the real n8n CLI, on n8n 2.8.4 / Node 22 and n8n 2.41.1 / Node 24: the packed package installed
 // as a community package into a fresh user folder, credentials and the example workflows imported with
 // `n8n import:*`, then `n8n execute --id`. Provider traffic goes to a sandbox in this process over real HTTP.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
 import { type CliTarget, TARGETS, installCommunityPackage, listExamples, n8n, n8nBin, newUserFolder, packPackage, parseRun } from './support/cli';
+import { bucketState, motoUnavailable, startMoto, type S3Server } from '../support/s3';
 import { BAD_KEY } from './support/fixtures';
 import { inCi, missing } from './support/tools';
 
@@ -16,24 +17,30 @@ const anyToRun = TARGETS.some((t) => !unavailable[t.label] || inCi);
 
 let sandbox: Sandbox;
 let nodesDir: string;
+/** moto's S3 server for example 04 (the finished video straight into storage). */
+let s3: S3Server | undefined;
+const noMoto = motoUnavailable();
+if (noMoto && inCi) throw new Error(`The n8n CLI storage example cannot run in CI: ${noMoto}`);
 /** Temp folders to remove at the end (an n8n user folder holds a database and the installed package). */
 const temp: string[] = [];
 beforeAll(async () => {
 	if (!anyToRun) return;
 	sandbox = await startSandbox({ jobDurationMs: 300 });
+	if (!noMoto) s3 = await startMoto();
 	const tarball = await packPackage();
 	nodesDir = await installCommunityPackage(tarball);
 	temp.push(dirname(tarball), dirname(nodesDir));
 }, 180_000);
 afterAll(async () => {
 	await sandbox?.close();
+	await s3?.close();
 	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
 });
 
 const NODE_TYPE = '@lipsync-kit/n8n-nodes-lipsync.lipSync';
 /** One `n8n execute` takes 2-4 s here; a loaded CI machine gets ample room. */
 const CLI_TEST_TIMEOUT = 120_000;
-const IDS = { joggai: 'lsJoggAiApi', akool: 'lsAkoolApi', bad: 'lsJoggAiBadKey' };
+const IDS = { joggai: 'lsJoggAiApi', akool: 'lsAkoolApi', fish: 'lsFishOpenApi', bad: 'lsJoggAiBadKey', storage: 'lsMediaStorage' };
 
 /** The example workflows, pointed at this run's sandbox, polling fast; plus example 01 with a wrong key. */
 function workflowsFor(sandboxUrl: string) {
@@ -66,7 +73,11 @@ describe.each(TARGETS)('$label', (target: CliTarget) => {
 		const credentials = [
 			{ id: IDS.joggai, name: 'JoggAI account', type: 'lipSyncKitJoggAiApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('joggai') } },
 			{ id: IDS.akool, name: 'Akool account', type: 'lipSyncKitAkoolApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('akool') } },
+			{ id: IDS.fish, name: 'Fish Audio account', type: 'lipSyncKitFishAudioOpenApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('fishaudio-open') } },
 			{ id: IDS.bad, name: 'JoggAI wrong key', type: 'lipSyncKitJoggAiApi', data: { apiKey: BAD_KEY, baseUrl: sandbox.baseUrl('joggai') } },
+			...(s3
+				? [{ id: IDS.storage, name: 'Media storage', type: 'lipSyncKitS3StorageApi', data: { endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, urlExpiresInHours: 1, virtualHostedStyle: false } }]
+				: []),
 		];
 		writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
 		writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflowsFor(sandbox.url)));
@@ -107,6 +118,34 @@ describe.each(TARGETS)('$label', (target: CliTarget) => {
 		expect(out.json.status).toBe('completed');
 		expect(out.binary?.video).toMatchObject({ mimeType: expect.stringMatching(/^video\//) });
 		expect(sandbox.requests.some((r) => r.provider === 'joggai' && r.path === '/v2/upload/asset')).toBe(true);
+	}, CLI_TEST_TIMEOUT);
+
+	it.skipIf(skip)('example 04: a script spoken (Generate Speech), its audio URL lip-synced, the video file out', async () => {
+		const result = await n8n(target, userFolder, ['execute', '--id=lipsyncExample04', '--rawOutput']);
+		expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+		const runData = parseRun(result.stdout).data.resultData.runData;
+		const speech = runData['Speak the script']![0]!.data!.main[0]![0]!.json;
+		const out = runData['Make the speaker talk']![0]!.data!.main[0]![0]!;
+		expect(speech).toMatchObject({ voiceId: 'sandbox-voice-anna', audioUrl: expect.stringMatching(/\/speech\/[0-9a-f]+\.wav$/) });
+		expect(out.json).toMatchObject({ provider: 'fishaudio-open', status: 'completed' });
+		expect(out.binary?.video).toMatchObject({ mimeType: expect.stringMatching(/^video\//) });
+		const tts = sandbox.requests.filter((r) => r.provider === 'fishaudio-open' && r.path === '/api/open/tts').at(-1)!;
+		expect(tts.headers.authorization).toBe('Bearer sandbox-key');
+		expect(tts.body).toMatchObject({ reference_id: 'sandbox-voice-anna', cache: true });
+		const create = sandbox.requests.filter((r) => r.provider === 'fishaudio-open' && r.path === '/api/open/lip-sync/create').at(-1)!;
+		expect((create.body as { audio_url: string }).audio_url).toBe(speech.audioUrl);
+	}, CLI_TEST_TIMEOUT);
+
+	it.skipIf(skip || Boolean(noMoto))('example 05: the finished video streamed straight into the storage credential\'s bucket', async () => {
+		const result = await n8n(target, userFolder, ['execute', '--id=lipsyncExample05', '--rawOutput']);
+		expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+		const out = parseRun(result.stdout).data.resultData.runData['Make the speaker talk, store the video']![0]!.data!.main[0]![0]!;
+		const stored = out.json.stored as { bucket: string; key: string; size: number; url: string };
+		expect(stored).toMatchObject({ bucket: 'media', key: expect.stringMatching(new RegExp(`^lipsync/\\d{4}-\\d{2}-\\d{2}/${String(out.json.id)}\\.mp4$`)), contentType: 'video/mp4' });
+		const res = await fetch(stored.url);
+		expect(res.status).toBe(200);
+		expect((await res.arrayBuffer()).byteLength).toBe(stored.size);
+		expect((await bucketState(s3!)).keys).toContain(stored.key);
 	}, CLI_TEST_TIMEOUT);
 
 	it.skipIf(skip)('a wrong API key fails the execution with the provider error and without the key', async () => {

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { adapters, type ProviderId } from '../../../src';
+import { adapters, DEFAULT_RESULT_KEY, type ProviderId } from '../../../src';
 import { PLAYBACK_TYPES } from '../../../src/providers/joggai';
 
 /** Providers in the order the selector shows them (alphabetical, as n8n lists options). */
@@ -49,6 +49,8 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 	const label = role === 'video' ? 'Video' : 'Audio';
 	const source = `${role}Source`;
 	const binaryDefault = role === 'video' ? 'video' : 'data';
+	// Create and Wait can make the audio from text first (Fish Audio): then no audio input is asked for.
+	const spoken = role === 'audio' ? { audioFromText: [true] } : {};
 	return [
 		{
 			displayName: `${label} Source`,
@@ -59,6 +61,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 				{ name: 'URL', value: 'url', description: 'A public http(s) URL the provider downloads' },
 			],
 			default: 'url',
+			displayOptions: { hide: { ...spoken } },
 		},
 		{
 			displayName: `${label} URL`,
@@ -68,7 +71,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 			default: '',
 			placeholder: role === 'video' ? 'https://example.com/presenter.mp4' : 'https://example.com/voice.mp3',
 			description: `Public http(s) URL of the ${role} the provider downloads`,
-			displayOptions: { hide: { [source]: ['binary'] } },
+			displayOptions: { hide: { [source]: ['binary'], ...spoken } },
 		},
 		{
 			displayName: `${label} Input Binary Field`,
@@ -81,7 +84,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 				role === 'video'
 					? 'With Chamelaion both files go up in one request, so set Audio Source to Binary File too'
 					: 'A TTS node usually puts its audio in the field "data"',
-			displayOptions: { show: { [source]: ['binary'] } },
+			displayOptions: { show: { [source]: ['binary'] }, hide: { ...spoken } },
 		},
 	];
 }
@@ -98,6 +101,21 @@ function storageProperty(show: Record<string, string[]>): INodeProperties {
 		description:
 			'Whether to upload binary files to your S3-compatible bucket (AWS S3, R2, MinIO, …) and hand the provider a presigned URL. Fish Audio and Akool take media only as URLs, so they need it; JoggAI uploads files itself, and Chamelaion does when both inputs are files.',
 		displayOptions: { show },
+	};
+}
+
+/**
+ * The same switch where no input is a file: it picks the storage credential for Options > Save Result to
+ * S3-Compatible Storage (Get, Wait, and Create and Wait with URL inputs).
+ */
+export function resultStorageProperty(show?: Record<string, string[]>): INodeProperties {
+	return {
+		displayName: 'Use S3-Compatible Storage',
+		name: 'useStorage',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to pick an S3-compatible storage credential (AWS S3, R2, MinIO, …), for Options > Save Result to S3-Compatible Storage',
+		...(show ? { displayOptions: { show } } : {}),
 	};
 }
 
@@ -197,6 +215,32 @@ const downloadOptions: INodeProperties[] = [
 		description:
 			"Whether the result may be downloaded from a loopback, private or link-local address. Off: such a result URL is refused (the credential's base URL host is always allowed), so a provider cannot make n8n read internal services.",
 		displayOptions: { show: { download: [true] } },
+	},
+	{
+		displayName: 'Save Result to S3-Compatible Storage',
+		name: 'saveToStorage',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to stream a finished video from the provider straight into your S3-compatible bucket (needs "Use S3-Compatible Storage" on). The output gets "stored": bucket, key, size, content type and a presigned URL.',
+	},
+	{
+		displayName: 'Result Bucket',
+		name: 'resultBucket',
+		type: 'string',
+		default: '',
+		placeholder: "the credential's bucket",
+		description: "Another bucket for finished videos (same endpoint and keys); empty = the storage credential's bucket",
+		displayOptions: { show: { saveToStorage: [true] } },
+	},
+	{
+		displayName: 'Result Key',
+		name: 'resultKey',
+		type: 'string',
+		default: DEFAULT_RESULT_KEY,
+		description:
+			"The object key of the stored video. Placeholders: {jobId}, {provider}, {date} (YYYY-MM-DD, UTC), {time} (HHmmss), {ext} (mp4, webm or mov) and {prefix} (the credential's key prefix).",
+		displayOptions: { show: { saveToStorage: [true] } },
 	},
 ];
 

@@ -113,6 +113,9 @@ export interface ItemOptions {
 	download?: boolean;
 	binaryPropertyName?: string;
 	allowPrivateNetworks?: boolean;
+	saveToStorage?: boolean;
+	resultBucket?: string;
+	resultKey?: string;
 	onFailure?: 'error' | 'output';
 	pollIntervalSeconds?: number;
 	parallel?: number;
@@ -151,14 +154,35 @@ export function jobJson(job: LipSyncJob, includeRaw = false): IDataObject {
 	return out;
 }
 
-/** An item for a job, with the finished video downloaded into a binary field when asked for. */
-export async function jobItem(ctx: IExecuteFunctions, job: LipSyncJob, itemIndex: number, options: ItemOptions): Promise<INodeExecutionData> {
+/**
+ * An item for a job, with the finished video downloaded into a binary field and/or streamed into the storage
+ * credential's bucket (`json.stored`) when asked for.
+ */
+export async function jobItem(
+	ctx: IExecuteFunctions,
+	job: LipSyncJob,
+	itemIndex: number,
+	options: ItemOptions,
+	store?: { client: LipSyncClient; signal: AbortSignal },
+): Promise<INodeExecutionData> {
 	const item: INodeExecutionData = { json: jobJson(job, options.includeRaw), pairedItem: { item: itemIndex } };
+	if (options.saveToStorage && store && job.status === 'completed') item.json.stored = await storeJobResult(ctx, job, itemIndex, options, store);
 	if (options.download && job.status === 'completed' && job.resultUrl) {
 		const field = String(options.binaryPropertyName ?? '').trim() || 'data';
 		item.binary = { [field]: await downloadResult(ctx, job, itemIndex, options) };
 	}
 	return item;
+}
+
+async function storeJobResult(ctx: IExecuteFunctions, job: LipSyncJob, itemIndex: number, options: ItemOptions, store: { client: LipSyncClient; signal: AbortSignal }): Promise<IDataObject> {
+	if (ctx.getNodeParameter('useStorage', itemIndex, false) !== true) {
+		throw new NodeOperationError(ctx.getNode(), 'Save Result to S3-Compatible Storage needs a storage credential', {
+			itemIndex,
+			description: `Switch on "Use S3-Compatible Storage" and pick a Lip Sync Media Storage (S3-Compatible) credential. Job ID: ${job.id}; the video is still at its result URL.`,
+		});
+	}
+	const stored = await store.client.storeResult(job, { bucket: options.resultBucket, keyTemplate: options.resultKey, signal: store.signal });
+	return { ...stored };
 }
 
 async function downloadResult(ctx: IExecuteFunctions, job: LipSyncJob, itemIndex: number, options: ItemOptions) {
@@ -200,6 +224,9 @@ const NEXT_STEP: Partial<Record<string, string>> = {
 	[ERROR_CODES.PROVIDER_ERROR]: 'The provider had a problem; try again later.',
 };
 
+const STORAGE_NEXT_STEP =
+	'Check the Lip Sync Media Storage (S3-Compatible) credential: endpoint, bucket, region and keys (its Test button checks them), and that n8n can reach the endpoint.';
+
 /** Turns any error into the n8n error to throw: NodeApiError for the provider's answers, NodeOperationError for bad input. */
 export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, extra?: string): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
@@ -215,7 +242,9 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 		error.requestId ? `Request ID: ${error.requestId}` : undefined,
 		`Error code: ${error.code}`,
 	].filter(Boolean);
-	const description = [facts.join(' · '), NEXT_STEP[error.code], extra].filter(Boolean).join('\n');
+	// The core prefixes every failure of the S3-compatible storage with "S3 storage:": the fix is in that credential.
+	const next = /S3 storage:/.test(error.reason) ? STORAGE_NEXT_STEP : NEXT_STEP[error.code];
+	const description = [facts.join(' · '), next, extra].filter(Boolean).join('\n');
 	if (error.code === ERROR_CODES.INVALID_INPUT || error.code === ERROR_CODES.NOT_SUPPORTED || error.code === ERROR_CODES.ABORTED) {
 		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex, description });
 	}

@@ -2,11 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ERROR_CODES, LipSyncError, downloadToFile, openDownload, type LipSyncJob, type UrlSafetyOptions } from '../../core';
-import { accountOf, describeSource, evaluate, withJob } from './messages';
+import type { AccountNode } from './red-types';
+import { describeSource, evaluate, withJob } from './messages';
 import type { NodeAPI, NodeMessage, RedNode } from './red-types';
 
-/** What a finished job's message carries: the result URL only, the video's bytes, or the video written to a file. */
-export type ResultOutput = 'url' | 'buffer' | 'file';
+/** What a finished job's message carries: the result URL only, the video's bytes, the video written to a file or stored in the account's bucket. */
+export type ResultOutput = 'url' | 'buffer' | 'file' | 'storage';
 
 /** The result fields both the create (with "wait for completion") and the wait node carry. */
 export interface ResultDef {
@@ -15,6 +16,10 @@ export interface ResultDef {
   resultProperty?: string;
   resultFile?: string;
   resultFileType?: string;
+  /** Storage mode: another bucket than the account's (same endpoint and keys); empty = the account's. */
+  resultBucket?: string;
+  /** Storage mode: the object key template, e.g. `lipsync/{date}/{jobId}.{ext}`. */
+  resultKey?: string;
 }
 
 export const DEFAULT_RESULT_PROPERTY = 'payload.video';
@@ -27,8 +32,36 @@ export type Deliver = (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) =
  * (Akool keeps them 7 days), so flows that keep the video download it here. Both ways stream: the file is written
  * chunk by chunk, the Buffer is assembled from the chunks once.
  */
-export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, safety: () => UrlSafetyOptions = () => ({})): Deliver | undefined {
+export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, account: () => AccountNode): Deliver | undefined {
+  // Where the downloads may connect: the account's settings (see the core's UrlSafetyOptions); none known: strict.
+  const safety = (): UrlSafetyOptions => {
+    try {
+      return account().downloadSafety?.() ?? {};
+    } catch {
+      return {};
+    }
+  };
   const mode = (def.result || 'url') as ResultOutput;
+  if (mode === 'storage') {
+    return async (job, msg, signal) => {
+      const acct = account();
+      const stored = await acct
+        .getClient()
+        .storeResult(job, { bucket: def.resultBucket, keyTemplate: def.resultKey, signal })
+        .catch((e: unknown) => {
+          if (LipSyncError.is(e) && e.field === 'storage') {
+            throw new LipSyncError(
+              ERROR_CODES.INVALID_INPUT,
+              `Result "save to S3-compatible storage" needs storage on the account "${acct.name || acct.id}": open it and tick "Upload media to S3-compatible storage", or pick another Result`,
+              { field: 'result', jobId: job.id, provider: job.provider },
+            );
+          }
+          throw e;
+        });
+      withJob(msg, job);
+      (msg.payload as Record<string, unknown>).stored = stored;
+    };
+  }
   if (mode === 'buffer') {
     const property = (def.resultProperty || '').trim() || DEFAULT_RESULT_PROPERTY;
     return async (job, msg, signal) => {
@@ -67,15 +100,6 @@ export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, safe
     };
   }
   return undefined;
-}
-
-/** The account's download safety settings (none known: the strict default). */
-export function downloadSafety(RED: NodeAPI, accountId: string | undefined): UrlSafetyOptions {
-  try {
-    return accountOf(RED, accountId).downloadSafety?.() ?? {};
-  } catch {
-    return {};
-  }
 }
 
 function resultUrlOf(job: LipSyncJob): string {

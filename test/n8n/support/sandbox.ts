@@ -4,7 +4,7 @@ import type { Sandbox } from '../../../src/sandbox/types';
 import { loadPackage, removeUserFolder } from './engine';
 
 /** Starts a sandbox (and loads the package into n8n's loader) for one test file; `set` receives it. */
-export function useSandbox(options: { jobDurationMs: number }, set: (sandbox: Sandbox) => void): void {
+export function useSandbox(options: { jobDurationMs: number; resultBytes?: number }, set: (sandbox: Sandbox) => void): void {
 	let started: Sandbox | undefined;
 	beforeAll(async () => {
 		await loadPackage();

@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { jobIdProperty, optionsCollection, waitTimeoutField } from '../common.descriptions';
+import { jobIdProperty, optionsCollection, resultStorageProperty, waitTimeoutField } from '../common.descriptions';
 import { isJobOutcome, jobItem, outcomeItem, readOptions, settle, waitOptions, type OperationContext } from '../../helpers/utils';
 
-const properties: INodeProperties[] = [jobIdProperty, waitTimeoutField, optionsCollection('wait')];
+const properties: INodeProperties[] = [jobIdProperty, waitTimeoutField, resultStorageProperty(), optionsCollection('wait')];
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['wait'] } }, properties);
 
@@ -13,7 +13,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, op: Op
 	const jobId = String(this.getNodeParameter('jobId', itemIndex));
 	const options = readOptions(this, itemIndex);
 	const outcome = await settle(client.waitForJob(jobId, waitOptions(this, op, itemIndex, () => `job ${jobId}`)));
-	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options)];
+	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal })];
 	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
 	throw outcome.error;
 }
