@@ -6,6 +6,9 @@ export {
   encryptAkoolCallback,
   akoolSignature,
   ReplayGuard,
+  akoolCallbackKey,
+  CALLBACK_REFUSED,
+  CALLBACK_BODY_LIMIT,
   type AkoolCallbackBody,
   type AkoolCallbackSecrets,
 } from './providers/akool/webhook';

@@ -39,6 +39,11 @@ export interface LipSyncErrorDetails {
   lastStatus?: JobStatus;
   /** The job as last seen, for JOB_FAILED / TIMEOUT. */
   job?: LipSyncJob;
+  /**
+   * The create behind this error may have reached the provider: a job may exist (and be billed). Never send the
+   * create again on your own; look for the job first. {@link maybeCreated} reads this.
+   */
+  maybeCreated?: boolean;
   cause?: unknown;
 }
 
@@ -58,6 +63,8 @@ export class LipSyncError extends Error {
   readonly retryAfterMs?: number;
   readonly lastStatus?: JobStatus;
   readonly job?: LipSyncJob;
+  /** See {@link LipSyncErrorDetails.maybeCreated}. */
+  readonly maybeCreated?: boolean;
   /** The message without the context suffix, for UIs that show the context separately. */
   readonly reason: string;
 
@@ -77,6 +84,7 @@ export class LipSyncError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.lastStatus = details.lastStatus;
     this.job = details.job;
+    if (details.maybeCreated) this.maybeCreated = true;
   }
 
   static is(value: unknown): value is LipSyncError {
@@ -86,7 +94,7 @@ export class LipSyncError extends Error {
   /** A plain object for msg.error / n8n json output; never contains credentials. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { code: this.code, message: this.message };
-    for (const key of ['provider', 'httpStatus', 'providerCode', 'jobId', 'requestId', 'field', 'lastStatus'] as const) {
+    for (const key of ['provider', 'httpStatus', 'providerCode', 'jobId', 'requestId', 'field', 'lastStatus', 'maybeCreated'] as const) {
       if (this[key] !== undefined) out[key] = this[key];
     }
     out.retryable = this.retryable;
@@ -111,6 +119,7 @@ export class LipSyncError extends Error {
       retryAfterMs: this.retryAfterMs,
       lastStatus: this.lastStatus,
       job: this.job,
+      maybeCreated: this.maybeCreated,
       cause: this.cause,
     };
   }
@@ -145,7 +154,7 @@ function formatMessage(reason: string, d: LipSyncErrorDetails): string {
 export class TransportFailure extends Error {
   constructor(
     message: string,
-    readonly kind: 'connect' | 'timeout' | 'reset' | 'aborted' | 'other',
+    readonly kind: 'connect' | 'timeout' | 'reset' | 'aborted' | 'too-large' | 'other',
     readonly maybeSent: boolean,
     options?: { cause?: unknown },
   ) {
@@ -160,11 +169,45 @@ export function isAbortError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'AbortError';
 }
 
-/** Removes every occurrence of the given secrets (API keys) from a text. */
+/**
+ * Removes every occurrence of the given secrets (API keys) from a text, also URL-encoded and base64-encoded
+ * forms. Redact before cutting a text short: a cut can leave part of a key that no longer matches.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
+  let out = String(text);
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+    if (!secret || secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret), Buffer.from(secret, 'utf8').toString('base64').replace(/=+$/, '')])) {
+      if (out.includes(form)) out = out.split(form).join('[redacted]');
+    }
   }
   return out;
+}
+
+/** Characters that cannot go into an HTTP header value, or would split it (keys and secrets are refused with them). */
+// eslint-disable-next-line no-control-regex
+export const NOT_HEADER_SAFE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
+
+/** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators. */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * A provider-sourced text made safe to show: secrets removed first, then control characters replaced and the
+ * text cut to `max` characters.
+ */
+export function safeText(value: unknown, secrets: readonly string[], max = 500): string {
+  const text = redact(typeof value === 'string' ? value : String(value ?? ''), secrets).replace(new RegExp(CONTROL_CHARS.source, 'g'), ' ');
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * A provider-sourced code or request id kept to a short safe set (letters, digits, `._:-`): secrets removed
+ * first, anything else dropped, at most `max` characters. Numbers stay numbers. Undefined when nothing is left.
+ */
+export function safeToken<T extends string | number | undefined>(value: T, secrets: readonly string[], max = 64): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return (Number.isFinite(value) ? value : undefined) as T | undefined;
+  const text = redact(String(value), secrets).replace(/\[redacted\]/g, 'redacted').replace(/[^A-Za-z0-9._:-]/g, '').slice(0, max);
+  return (text === '' ? undefined : text) as T | undefined;
 }

@@ -1,4 +1,4 @@
-import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact } from './errors';
+import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact, safeText, safeToken } from './errors';
 import type { AccountLimiters } from './limiter';
 import type { ParsedResponse, ProviderFailure, RequestSpec, WireAdapter } from './provider';
 import { abortError } from './time';
@@ -19,6 +19,8 @@ export interface HttpContext {
   adapter: WireAdapter;
   baseUrl: string;
   apiKey: string;
+  /** Every secret to scrub from provider-sourced text: the key, the adapter's extra secrets, storage keys. */
+  secrets: readonly string[];
   transport: Transport;
   clock: Clock;
   delay: Delay;
@@ -27,6 +29,10 @@ export interface HttpContext {
   retry: RetryPolicy;
   connectTimeoutMs: number;
   readTimeoutMs: number;
+  /** Total time one attempt may take, connect to the last byte of the body (however it trickles in). */
+  requestTimeoutMs: number;
+  /** Longest JSON/text response body read from the provider. */
+  maxResponseBytes: number;
   /** A cancel cuts off a create already on the wire only after this long (see LipSyncClientOptions). */
   createAbortGraceMs: number;
   userAgent: string;
@@ -41,8 +47,16 @@ export type RequestKind = 'read' | 'create' | 'upload';
  */
 export const MAYBE_CREATED = Symbol.for('lipsync-kit.maybe-created');
 
+/** Default cap on a provider's JSON/text answer (job bodies are a few KB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * True for an error that says its create may have reached the provider (a job may exist, maybe billed): such a
+ * create must not be sent again before the job was looked for. Works across copies of the package.
+ */
 export function maybeCreated(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MAYBE_CREATED] === true;
+  if (typeof error !== 'object' || error === null) return false;
+  return (error as Record<symbol, unknown>)[MAYBE_CREATED] === true || (LipSyncError.is(error) && error.maybeCreated === true);
 }
 
 export function buildUrl(baseUrl: string, spec: RequestSpec): string {
@@ -69,7 +83,7 @@ export async function send(
   options: { signal?: AbortSignal; jobId?: string } = {},
 ): Promise<ParsedResponse> {
   const { adapter } = ctx;
-  const secrets = [ctx.apiKey, ...(adapter.secrets?.(ctx.apiKey) ?? [])];
+  const { secrets } = ctx;
   const url = buildUrl(ctx.baseUrl, spec);
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -83,8 +97,16 @@ export async function send(
     body = JSON.stringify(spec.json);
   }
   const limiter = kind === 'read' ? ctx.limiters.read : ctx.limiters.create;
+  // Everything in an error that came from the provider is redacted for every secret before it is cut or kept.
   const fail = (reason: string, extra: Partial<ConstructorParameters<typeof LipSyncError>[2]> & { code: LipSyncError['code'] }) =>
-    new LipSyncError(extra.code, redact(reason, secrets), { provider: adapter.id, jobId: options.jobId, ...extra });
+    new LipSyncError(extra.code, safeText(reason, secrets, 1_000), {
+      provider: adapter.id,
+      jobId: options.jobId,
+      ...extra,
+      providerCode: safeToken(extra.providerCode, secrets),
+      requestId: safeToken(extra.requestId, secrets),
+    });
+  const host = new URL(ctx.baseUrl).host;
 
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal, 'The request');
@@ -92,20 +114,33 @@ export async function send(
     let error: LipSyncError;
     let retryAfterMs: number | undefined;
     let mayHaveCreated = false;
-    const wire = kind === 'create' ? deferAbort(options.signal, ctx) : { signal: options.signal, dispose() {} };
+    const wire = kind === 'create' ? deferAbort(options.signal, ctx) : { signal: options.signal, dispatched: () => true, onDispatched: () => undefined, dispose() {} };
+    // The total deadline runs from the moment the request goes out (time queued for a busy connection pool is
+    // not the provider's); a transport that cannot tell counts from the start.
+    const deadline = totalDeadline(ctx.requestTimeoutMs, wire.signal);
+    if (!ctx.transport.reportsDispatch) deadline.start();
+    const onDispatched = () => {
+      wire.onDispatched();
+      deadline.start();
+    };
     try {
-      const res = await ctx.transport({
-        method: spec.method,
-        url,
-        headers,
-        body,
-        connectTimeoutMs: ctx.connectTimeoutMs,
-        readTimeoutMs: ctx.readTimeoutMs,
-        signal: wire.signal,
-        ...(spec.binary ? { binary: true, maxResponseBytes: spec.maxResponseBytes } : {}),
-      });
+      const res = await deadline.race(
+        ctx.transport({
+          method: spec.method,
+          url,
+          headers,
+          body,
+          connectTimeoutMs: ctx.connectTimeoutMs,
+          readTimeoutMs: ctx.readTimeoutMs,
+          maxBodyBytes: ctx.maxResponseBytes,
+          onDispatched,
+          signal: deadline.signal,
+          ...(spec.binary ? { binary: true, maxResponseBytes: spec.maxResponseBytes } : {}),
+        }),
+      );
+      if (!spec.binary && Buffer.byteLength(res.body) > ctx.maxResponseBytes) throw new TransportFailure(`the body is over ${formatBytes(ctx.maxResponseBytes)}`, 'too-large', true);
       const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body), bytes: res.bytes };
-      const failure = adapter.checkResponse(parsed) ?? (spec.binary && isBytesBody(parsed) ? null : unparsable(parsed));
+      const failure = adapter.checkResponse(parsed) ?? (spec.binary && isBytesBody(parsed) ? null : unparsable(parsed, secrets));
       if (!failure) return parsed;
       retryAfterMs = failure.retryAfterMs ?? parseRetryAfter(res.headers, ctx.clock.now());
       error = fail(failure.message, {
@@ -122,25 +157,39 @@ export async function send(
         kind === 'create' &&
         (res.status >= 500 || (res.status < 300 && failure.code === ERROR_CODES.PROVIDER_ERROR && failure.providerCode === undefined));
     } catch (e) {
-      if (isAbortError(e) || options.signal?.aborted) {
+      if (deadline.expired()) {
+        error = fail(`No complete answer from ${host} within ${formatMs(ctx.requestTimeoutMs)} (the whole request, however slowly the answer arrived)`, {
+          code: ERROR_CODES.TIMEOUT,
+          retryable: true,
+        });
+        mayHaveCreated = kind === 'create' && wire.dispatched();
+      } else if (isAbortError(e) || options.signal?.aborted) {
         const aborted = abortError(options.signal, 'The request');
         if (kind !== 'create') throw aborted;
+        if (!wire.dispatched()) {
+          throw new LipSyncError(ERROR_CODES.ABORTED, `${aborted.reason} before the create request was sent: no job was made`, { ...aborted.details(), provider: adapter.id, retryable: false });
+        }
         const reason = `${aborted.reason} while the create request was on the wire, and ${providerName(adapter.id)} had not answered within ${Math.round(ctx.createAbortGraceMs / 1000)} s. It may have created the job, so look for it in your ${providerName(adapter.id)} account before creating it again`;
-        throw Object.defineProperty(new LipSyncError(ERROR_CODES.ABORTED, reason, { ...aborted.details(), provider: adapter.id, retryable: false }), MAYBE_CREATED, { value: true });
+        throw new LipSyncError(ERROR_CODES.ABORTED, reason, { ...aborted.details(), provider: adapter.id, retryable: false, maybeCreated: true });
+      } else if (LipSyncError.is(e)) throw e;
+      else {
+        const tf = e instanceof TransportFailure ? e : new TransportFailure(String((e as Error)?.message ?? e), 'other', true);
+        if (tf.kind === 'too-large') {
+          const limit = spec.binary ? (spec.maxResponseBytes ?? 64 * 1024 * 1024) : ctx.maxResponseBytes;
+          error = fail(`The answer is a body over ${formatBytes(limit)} (${tf.message}); it was not read on`, { code: ERROR_CODES.PROVIDER_ERROR, retryable: true });
+          mayHaveCreated = kind === 'create';
+        } else {
+          error = fail(describeTransportFailure(tf, host), { code: ERROR_CODES.NETWORK_ERROR, retryable: true, cause: undefined });
+          mayHaveCreated = kind === 'create' && tf.maybeSent && wire.dispatched();
+        }
       }
-      if (LipSyncError.is(e)) throw e;
-      const tf = e instanceof TransportFailure ? e : new TransportFailure(String((e as Error)?.message ?? e), 'other', true);
-      error = fail(describeTransportFailure(tf, ctx), { code: ERROR_CODES.NETWORK_ERROR, retryable: true, cause: undefined });
-      mayHaveCreated = kind === 'create' && tf.maybeSent;
     } finally {
+      deadline.dispose();
       wire.dispose();
       release?.();
     }
 
-    if (mayHaveCreated) {
-      Object.defineProperty(error, MAYBE_CREATED, { value: true });
-      throw error;
-    }
+    if (mayHaveCreated) throw new LipSyncError(error.code, error.reason, { ...error.details(), maybeCreated: true });
     const canRetry =
       attempt < ctx.retry.maxRetries &&
       error.retryable &&
@@ -169,18 +218,69 @@ export function isBytesBody(res: ParsedResponse): boolean {
 }
 
 /** A 2xx that is not JSON is a provider fault (HTML error page, truncated body). */
-function unparsable(res: ParsedResponse): ProviderFailure | null {
+function unparsable(res: ParsedResponse, secrets: readonly string[]): ProviderFailure | null {
   // No Content (a delete) is a complete answer.
   if (res.status === 204) return null;
   if (res.status >= 200 && res.status < 300 && (res.json === undefined || typeof res.json !== 'object')) {
-    const snippet = res.text.slice(0, 80).replace(/\s+/g, ' ');
+    // Redacted before it is cut: a cut first could leave a part of a key that no longer matches it.
+    const clean = redact(res.text.slice(0, 4_096), secrets).replace(/\s+/g, ' ');
+    const snippet = clean.slice(0, 80);
     return {
       code: ERROR_CODES.PROVIDER_ERROR,
-      message: `The provider answered with a body that is not valid JSON${snippet ? ` ("${snippet}${res.text.length > 80 ? '…' : ''}")` : ' (empty body)'}`,
+      message: `The provider answered with a body that is not valid JSON${snippet ? ` ("${snippet}${clean.length > 80 || res.text.length > 4_096 ? '…' : ''}")` : ' (empty body)'}`,
       retryable: true,
     };
   }
   return null;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}
+
+/** Largest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The total deadline of one attempt: aborts the signal the transport gets when time is up, and settles `race`
+ * even when a transport ignores the signal. Real time on purpose: it bounds network I/O, not waiting.
+ */
+function totalDeadline(ms: number, signal: AbortSignal | undefined) {
+  const ctl = new AbortController();
+  let fired = false;
+  let disposed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let rejectRace: (e: unknown) => void = () => undefined;
+  const timeUp = new Promise<never>((_, reject) => (rejectRace = reject));
+  timeUp.catch(() => undefined);
+  const onAbort = () => ctl.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    expired: () => fired,
+    race: <T>(p: Promise<T>) => Promise.race([p, timeUp]),
+    /** Starts the clock (once). */
+    start() {
+      if (timer || fired || disposed) return;
+      timer = setTimeout(() => {
+        fired = true;
+        const failure = new TransportFailure('total request deadline reached', 'timeout', true);
+        ctl.abort(failure);
+        rejectRace(failure);
+      }, Math.min(MAX_TIMER_MS, Math.max(1, ms)));
+      timer.unref?.();
+    },
+    dispose() {
+      disposed = true;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function defaultRetryable(code: LipSyncError['code'], status: number): boolean {
@@ -189,39 +289,54 @@ function defaultRetryable(code: LipSyncError['code'], status: number): boolean {
   return false;
 }
 
-function describeTransportFailure(tf: TransportFailure, ctx: HttpContext): string {
+function describeTransportFailure(tf: TransportFailure, host: string): string {
   switch (tf.kind) {
     case 'connect':
-      return `Could not connect to ${new URL(ctx.baseUrl).host}: ${tf.message}`;
+      return `Could not connect to ${host}: ${tf.message}`;
     case 'timeout':
-      return `No response from ${new URL(ctx.baseUrl).host} in time: ${tf.message}`;
+      return `No response from ${host} in time: ${tf.message}`;
     case 'reset':
-      return `The connection to ${new URL(ctx.baseUrl).host} was closed before a full response arrived: ${tf.message}`;
+      return `The connection to ${host} was closed before a full response arrived: ${tf.message}`;
     default:
-      return `Network error talking to ${new URL(ctx.baseUrl).host}: ${tf.message}`;
+      return `Network error talking to ${host}: ${tf.message}`;
   }
 }
 
 /**
- * The signal a create request is sent with: a cancel reaches it only after `ctx.createAbortGraceMs`, so a create
- * that is already on the wire can still return the id of the job it made. `dispose` when the request is over.
+ * The signal a create request is sent with. A cancel stops a create that is not on the wire yet at once (still
+ * queued for a connection: nothing was sent). One already on the wire is cut off only after
+ * `ctx.createAbortGraceMs`, so it can still return the id of the job it made. `dispose` when the request is over.
  */
-function deferAbort(signal: AbortSignal | undefined, ctx: HttpContext): { signal?: AbortSignal; dispose(): void } {
-  if (!signal) return { signal: undefined, dispose() {} };
+function deferAbort(signal: AbortSignal | undefined, ctx: HttpContext) {
+  let sent = !ctx.transport.reportsDispatch;
   const wire = new AbortController();
   const over = new AbortController();
-  const onAbort = () => {
+  let cancelled = false;
+  const startGrace = () => {
     ctx.delay(ctx.createAbortGraceMs, over.signal).then(
-      () => wire.abort(signal.reason),
+      () => wire.abort(signal?.reason),
       () => undefined,
     );
   };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = () => {
+    cancelled = true;
+    if (sent) startGrace();
+    else wire.abort(signal?.reason);
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   return {
-    signal: wire.signal,
+    signal: signal ? wire.signal : undefined,
+    dispatched: () => sent,
+    onDispatched: () => {
+      // A request cancelled while queued still reaches this hook, and is then dropped unwritten.
+      if (sent || wire.signal.aborted) return;
+      sent = true;
+      // The cancel came while the request waited for a connection, but it went out anyway: grant the grace.
+      if (cancelled && !wire.signal.aborted) startGrace();
+    },
     dispose() {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       over.abort();
     },
   };

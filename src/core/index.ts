@@ -10,6 +10,7 @@ export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } fr
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
 export { checkS3Storage, uploadToS3, uploadStreamToS3, type S3StorageConfig, type UploadedObject, type StreamedObject, type StreamUploadOptions } from './storage';
 export { storeResult, resultKey, DEFAULT_RESULT_KEY, type StoreResultOptions, type StoredResult } from './result-store';
-export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';
+export { openDownload, downloadToFile, DEFAULT_MAX_DOWNLOAD_BYTES, type Download, type DownloadOptions } from './download';
+export { checkUrlSafety, isNonPublicAddress, parseDownloadUrl, safeConnector, type UrlSafetyOptions } from './url-safety';
 export * from './speech';
 export { openSession, type Session, type SessionOptions } from './session';

@@ -1,4 +1,5 @@
 import { openDownload } from './download';
+import type { UrlSafetyOptions } from './url-safety';
 import { ERROR_CODES, LipSyncError } from './errors';
 import { type S3StorageConfig, type StreamedObject, uploadStreamToS3 } from './storage';
 import type { LipSyncJob, Transport } from './types';
@@ -58,7 +59,7 @@ export async function storeResult(
   job: LipSyncJob,
   storage: S3StorageConfig,
   options: StoreResultOptions,
-  deps: { transport: Transport; now?: () => number },
+  deps: { transport: Transport; now?: () => number; safety?: UrlSafetyOptions },
 ): Promise<StoredResult> {
   const bucket = options.bucket?.trim() || storage.bucket;
   const who = { jobId: job.id, provider: job.provider };
@@ -73,7 +74,7 @@ export async function storeResult(
   resultKey(options.keyTemplate, { ...who, ext: 'mp4', prefix: storage.prefix, now });
   const signal = options.signal;
   try {
-    const dl = await openDownload(job.resultUrl, { signal, jobId: job.id, idleTimeoutMs: options.idleTimeoutMs });
+    const dl = await openDownload(job.resultUrl, { ...deps.safety, signal, jobId: job.id, idleTimeoutMs: options.idleTimeoutMs });
     const declared = (dl.contentType ?? '').split(';')[0]!.trim().toLowerCase();
     // The provider's header is hostile input: only a plain type/subtype reaches the bucket.
     const contentType = /^(video|audio)\/[\w.+-]{1,64}$/.test(declared) ? declared : 'video/mp4';

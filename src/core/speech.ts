@@ -282,7 +282,7 @@ export function createSpeechClientFor(adapter: SpeechAdapter, options: SpeechCli
   }
 
   async function fetchAudio(url: string, signal?: AbortSignal, jobId?: string): Promise<{ audio: Buffer; contentType?: string }> {
-    const dl = await openDownload(url, { signal, jobId });
+    const dl = await openDownload(url, { signal, jobId, trustedOrigins: [session.ctx.baseUrl], allowPrivateNetworks: options.allowPrivateNetworks });
     if (dl.contentLength !== undefined && dl.contentLength > maxAudioBytes) {
       dl.stream.destroy();
       throw new LipSyncError(ERROR_CODES.PROVIDER_ERROR, `The audio at the provider's URL is larger than ${maxAudioBytes} bytes`, { provider, jobId });

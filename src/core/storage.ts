@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import aws4 from 'aws4';
 import { z } from 'zod';
-import { ERROR_CODES, LipSyncError, TransportFailure, redact } from './errors';
+import { ERROR_CODES, LipSyncError, NOT_HEADER_SAFE, TransportFailure, redact, safeText, safeToken } from './errors';
 import type { Transport, TransportResponse } from './types';
 import { formatZodError } from './validation';
 
@@ -28,8 +28,8 @@ export const storageConfigSchema = z.object({
   endpoint: z.string().trim().refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'endpoint must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com'),
   bucket: z.string().trim().min(1, 'bucket is empty: name the bucket to upload media to'),
   region: z.string().trim().optional(),
-  accessKeyId: z.string().trim().min(1, 'accessKeyId is empty'),
-  secretAccessKey: z.string().min(1, 'secretAccessKey is empty'),
+  accessKeyId: z.string().trim().min(1, 'accessKeyId is empty').refine((v) => !NOT_HEADER_SAFE.test(v), 'accessKeyId contains a line break or another character that cannot be sent in a request: copy it again'),
+  secretAccessKey: z.string().min(1, 'secretAccessKey is empty').refine((v) => !NOT_HEADER_SAFE.test(v), 'secretAccessKey contains a line break or another character that cannot be signed: copy it again'),
   prefix: z.string().optional(),
   virtualHostedStyle: z.boolean().optional(),
   urlExpiresInSeconds: z.number().int().min(60, 'urlExpiresInSeconds must be at least 60').max(604_800, 'urlExpiresInSeconds can be at most 604800 (7 days, the SigV4 limit)').optional(),
@@ -70,6 +70,7 @@ async function signedRequest(
 ): Promise<TransportResponse> {
   const { region, credentials, secrets } = validated(config);
   const loc = request.query ? { ...request.loc, path: `${request.loc.path}?${request.query}` } : request.loc;
+  if (deps.signal?.aborted) throw new LipSyncError(ERROR_CODES.ABORTED, 'S3 storage: the upload was cancelled before it started');
   const signed = aws4.sign(
     { host: loc.host, path: loc.path, method: request.method, service: 's3', region, body: request.body, headers: request.contentType ? { 'Content-Type': request.contentType } : {} },
     credentials,
@@ -85,17 +86,22 @@ async function signedRequest(
       body: request.body,
       connectTimeoutMs: 10_000,
       readTimeoutMs: request.readTimeoutMs,
+      maxBodyBytes: 64 * 1024,
       signal: deps.signal,
     });
   } catch (e) {
+    if (deps.signal?.aborted) throw new LipSyncError(ERROR_CODES.ABORTED, 'S3 storage: the upload was cancelled');
     const reason = e instanceof TransportFailure || e instanceof Error ? e.message : String(e);
     throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, redact(`S3 storage: could not ${request.what} ${loc.host}: ${reason}`, secrets), { retryable: true });
   }
   // S3 can answer a CompleteMultipartUpload with 200 and an <Error> body.
   if (res.status < 300 && !/^\s*(<\?xml[^>]*>\s*)?<Error>/.test(res.body)) return res;
-  // A HEAD answer has no body: its status alone says what went wrong.
-  const code = /<Code>([^<]+)<\/Code>/.exec(res.body)?.[1] ?? (request.method === 'HEAD' && res.status === 404 ? 'NoSuchBucket' : undefined);
-  const message = /<Message>([^<]+)<\/Message>/.exec(res.body)?.[1];
+  // A HEAD answer has no body: its status alone says what went wrong. Code and message come from the storage
+  // server: redacted for the keys, the code kept to a short safe set, before they go anywhere.
+  const xml = res.body.slice(0, 64 * 1024);
+  const code = safeToken(/<Code>([^<]+)<\/Code>/.exec(xml)?.[1], secrets) ?? (request.method === 'HEAD' && res.status === 404 ? 'NoSuchBucket' : undefined);
+  const rawMessage = /<Message>([^<]+)<\/Message>/.exec(xml)?.[1];
+  const message = rawMessage === undefined ? undefined : safeText(rawMessage, secrets, 300);
   const normalized =
     res.status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
       ? ERROR_CODES.AUTH_FAILED

@@ -16,7 +16,7 @@ export const realDelay: Delay = (ms, signal) =>
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, Math.min(2 ** 31 - 1, Math.max(0, Number.isFinite(ms) ? ms : 2 ** 31 - 1)));
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortError(signal));

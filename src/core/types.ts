@@ -71,8 +71,18 @@ export interface TransportRequest {
   body?: string | Uint8Array | { multipart: MultipartPart[] };
   /** Time allowed to open the connection. */
   connectTimeoutMs: number;
-  /** Time allowed for the response (headers and body) once the request was sent. */
+  /** Longest wait for the response headers, and longest pause between two chunks of the body. */
   readTimeoutMs: number;
+  /**
+   * A response body longer than this is not read on: the transport throws a TransportFailure of kind
+   * `too-large` (the core checks the length again for transports that do not).
+   */
+  maxBodyBytes?: number;
+  /**
+   * Called when the request is handed to a connection and its bytes start to go out (transports that can tell
+   * set `reportsDispatch`). Until then a cancel drops the request unsent.
+   */
+  onDispatched?: () => void;
   signal?: AbortSignal;
   /**
    * The answer may be bytes (synthesized audio): the transport returns them as `bytes`, and `body` holds text only
@@ -95,4 +105,7 @@ export interface TransportResponse {
  * Sends one HTTP request. Must throw a {@link TransportFailure} (see errors.ts) for network problems, telling
  * whether the request may have reached the server (`maybeSent`), and never throw for an HTTP status.
  */
-export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+export type Transport = ((request: TransportRequest) => Promise<TransportResponse>) & {
+  /** True when the transport calls `onDispatched`; otherwise every request counts as on the wire at once. */
+  reportsDispatch?: boolean;
+};

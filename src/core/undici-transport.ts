@@ -1,4 +1,4 @@
-import { Agent, FormData, request } from 'undici';
+import { Agent, type Dispatcher, FormData, request } from 'undici';
 import { TransportFailure } from './errors';
 import type { Transport, TransportRequest } from './types';
 
@@ -31,6 +31,32 @@ export function classifyNetworkError(error: unknown): TransportFailure {
     return new TransportFailure(message, 'reset', true, { cause: error });
   }
   return new TransportFailure(message, 'other', true, { cause: error });
+}
+
+/**
+ * An interceptor that calls `onDispatched` when undici hands the request to a connection and starts writing it
+ * (the handler's connect hook, in the old and the new handler API). Before that a cancel drops it unsent.
+ */
+function reportDispatch(onDispatched: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) => {
+    let called = false;
+    const hook = (name: string, fn: (...args: unknown[]) => unknown) =>
+      function (this: unknown, ...args: unknown[]) {
+        if (!called) {
+          called = true;
+          onDispatched();
+        }
+        return fn.apply(handler, args);
+      };
+    const wrapped = new Proxy(handler, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if ((prop === 'onConnect' || prop === 'onRequestStart') && typeof value === 'function') return hook(prop, value as (...args: unknown[]) => unknown);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return dispatch(opts, wrapped);
+  };
 }
 
 const DEFAULT_MAX_BINARY = 64 * 1024 * 1024;
@@ -75,7 +101,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     } else body = req.body as string | Uint8Array | undefined;
     try {
       const res = await request(req.url, {
-        dispatcher: agent,
+        dispatcher: req.onDispatched ? agent.compose(reportDispatch(req.onDispatched)) : agent,
         method: req.method,
         headers: req.headers,
         body,
@@ -85,13 +111,22 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-      if (!req.binary) return { status: res.statusCode, headers, body: await res.body.text() };
-      const bytes = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_BINARY);
+      const max = req.binary ? (req.maxResponseBytes ?? DEFAULT_MAX_BINARY) : req.maxBodyBytes;
+      // An announced length over the cap is refused before a byte is read.
+      if (max !== undefined && Number(headers['content-length']) > max) {
+        res.body.destroy();
+        throw new TransportFailure(`the answer is larger than ${max} bytes`, 'too-large', true);
+      }
+      if (!req.binary) return { status: res.statusCode, headers, body: max === undefined ? await res.body.text() : (await readCapped(res.body, max)).toString('utf8') };
+      const bytes = await readCapped(res.body, max!);
       return { status: res.statusCode, headers, body: textual(headers['content-type']) ? bytes.toString('utf8') : '', bytes };
     } catch (error) {
+      if (error instanceof TransportFailure) throw error;
+      if ((error as { code?: string })?.code === 'LIPSYNC_BODY_TOO_LARGE') throw new TransportFailure((error as Error).message, 'too-large', true, { cause: error });
       throw classifyNetworkError(error);
     }
   }) as UndiciTransport;
   transport.close = () => agent.close();
+  transport.reportsDispatch = true;
   return transport;
 }

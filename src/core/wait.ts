@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, isAbortError } from './errors';
 import type { PollHints } from './provider';
 import { abortError } from './time';
@@ -29,6 +30,52 @@ export interface ProgressInfo {
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+
+/** Shortest gap between two status requests anyone can ask for (a guard against 0 or NaN, not a schedule). */
+export const MIN_POLL_INTERVAL_MS = 25;
+/** Longest delay a Node timer takes (about 24.8 days): every wait is capped below it. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+const ms = (field: string, min: number) =>
+  z
+    .number({ error: `${field} must be a number of milliseconds` })
+    .refine((v) => !Number.isNaN(v), `${field} must be a number of milliseconds, not NaN`)
+    .refine((v) => Number.isFinite(v), `${field} must be finite (at most ${MAX_DELAY_MS} ms, about 24 days)`)
+    .refine((v) => v >= min, `${field} must be at least ${min} ms`)
+    .refine((v) => v <= MAX_DELAY_MS, `${field} can be at most ${MAX_DELAY_MS} ms (about 24 days)`)
+    .optional();
+
+const waitOptionsSchema = z.object({
+  timeoutMs: ms('timeoutMs', 0),
+  pollIntervalMs: ms('pollIntervalMs', MIN_POLL_INTERVAL_MS),
+  initialDelayMs: ms('initialDelayMs', 0),
+  minIntervalMs: ms('minIntervalMs', MIN_POLL_INTERVAL_MS),
+  maxIntervalMs: ms('maxIntervalMs', MIN_POLL_INTERVAL_MS),
+  maxConsecutiveErrors: z.number().int('maxConsecutiveErrors must be a whole number').min(0, 'maxConsecutiveErrors must be 0 or more').optional(),
+  throwOnFailure: z.boolean({ error: 'throwOnFailure must be true or false' }).optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'signal must be an AbortSignal').optional(),
+  onProgress: z.custom<WaitOptions['onProgress']>((v) => typeof v === 'function', 'onProgress must be a function').optional(),
+});
+
+/**
+ * Checks wait options before anything is sent (createAndWait checks them before the create): a clear
+ * INVALID_INPUT naming the field for 0, NaN, negative, infinite or timer-overflowing values.
+ */
+export function validateWaitOptions(options: WaitOptions | undefined): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'The wait options must be an object', { field: 'options' });
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const r = waitOptionsSchema.safeParse(defined);
+  if (r.success) {
+    const { minIntervalMs, maxIntervalMs } = options;
+    if (minIntervalMs !== undefined && maxIntervalMs !== undefined && maxIntervalMs < minIntervalMs) {
+      throw new LipSyncError(ERROR_CODES.INVALID_INPUT, 'maxIntervalMs must not be below minIntervalMs', { field: 'maxIntervalMs' });
+    }
+    return;
+  }
+  const issue = r.error.issues[0]!;
+  throw new LipSyncError(ERROR_CODES.INVALID_INPUT, issue.message, { field: issue.path.map(String).join('.') });
+}
 
 interface Sample {
   at: number;
@@ -74,6 +121,7 @@ export interface WaitDeps {
 }
 
 export async function waitForJob(deps: WaitDeps, id: string, options: WaitOptions = {}): Promise<LipSyncJob> {
+  validateWaitOptions(options);
   const { clock, delay, getJob } = deps;
   const hints: PollHints = {
     ...deps.hints,
@@ -93,7 +141,7 @@ export async function waitForJob(deps: WaitDeps, id: string, options: WaitOption
 
   for (;;) {
     const now = clock.now();
-    const sleep = Math.min(wait, Math.max(0, deadline - now));
+    const sleep = Math.min(wait, Math.max(0, deadline - now), MAX_DELAY_MS);
     try {
       await delay(sleep, options.signal);
     } catch (e) {
@@ -113,7 +161,7 @@ export async function waitForJob(deps: WaitDeps, id: string, options: WaitOption
       if (!transient || errorsInRow > maxErrors) throw err;
       if (clock.now() >= deadline) throw timedOut(id, last, timeoutMs, err);
       wait = Math.max(hints.minIntervalMs, (err as LipSyncError).retryAfterMs ?? 0) * Math.min(8, 2 ** (errorsInRow - 1));
-      wait = Math.min(wait, Math.max(hints.maxIntervalMs, (err as LipSyncError).retryAfterMs ?? 0));
+      wait = Math.min(wait, Math.max(hints.maxIntervalMs, (err as LipSyncError).retryAfterMs ?? 0), MAX_DELAY_MS);
       continue;
     }
     last = job;

@@ -14,6 +14,8 @@ interface AccountDef extends NodeDef {
   /** Lifetime of the presigned URL handed to the provider, in hours. */
   s3UrlHours?: string | number;
   s3VirtualHosted?: boolean;
+  /** Downloads may reach loopback/private addresses (otherwise only the base URL's host among them). */
+  allowPrivateNetworks?: boolean;
 }
 
 /** Presigned URLs live this long unless set: long enough for a job to wait in a provider's queue. */
@@ -55,10 +57,15 @@ export = function register(RED: NodeAPI): void {
         apiKey: this.credentials?.apiKey ?? '',
         baseUrl,
         storage: storageConfig(def, this.credentials),
+        allowPrivateNetworks: Boolean(def.allowPrivateNetworks),
         userAgent: `lipsync-kit node-red/${typeof RED.version === 'function' ? RED.version() : ''}`,
       });
       return client;
     };
+
+    // Where result downloads may connect: public addresses, the base URL's own host, or anything when allowed.
+    const trustedBase = baseUrl ?? adapters[this.provider]?.defaultBaseUrl;
+    this.downloadSafety = () => ({ allowPrivateNetworks: Boolean(def.allowPrivateNetworks), trustedOrigins: trustedBase ? [trustedBase] : [] });
 
     // Speech and voices (Fish Audio accounts): the same key and host, a client of its own on the shared limiters.
     this.getSpeechClient = () => {
@@ -69,6 +76,7 @@ export = function register(RED: NodeAPI): void {
         provider: this.provider,
         apiKey: this.credentials?.apiKey ?? '',
         baseUrl,
+        allowPrivateNetworks: Boolean(def.allowPrivateNetworks),
         userAgent: `lipsync-kit node-red/${typeof RED.version === 'function' ? RED.version() : ''}`,
       });
       return speech;

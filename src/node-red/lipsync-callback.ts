@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERROR_CODES, LipSyncError, verifyAkoolCallback, type LipSyncJob } from '../index';
+import { CALLBACK_BODY_LIMIT, CALLBACK_REFUSED, ERROR_CODES, LipSyncError, akoolCallbackKey, verifyAkoolCallback, type LipSyncJob } from '../index';
 import { accountOf } from './lib/messages';
 import type { AccountNode, NodeAPI, NodeDef, RedNode } from './lib/red-types';
 import { cachedTranslate } from './lib/i18n';
@@ -26,20 +26,26 @@ interface HttpNodeApp {
   router?: { stack: Layer[] };
 }
 
-const BODY_LIMIT = 256 * 1024;
 const DEFAULT_MAX_AGE_S = 15 * 60;
 
-/** The body as JSON: already parsed by middleware (httpNodeMiddleware), or read from the stream here. */
+class TooLarge extends Error {}
+
+/** The body as JSON: already parsed by middleware (httpNodeMiddleware), or read from the stream here (capped). */
 async function readJson(req: HttpRequest): Promise<unknown> {
   if (req.body !== undefined) {
-    if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) return JSON.parse(req.body.toString());
+    if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+      if (req.body.length > CALLBACK_BODY_LIMIT) throw new TooLarge();
+      return JSON.parse(req.body.toString());
+    }
+    if (JSON.stringify(req.body ?? null).length > CALLBACK_BODY_LIMIT) throw new TooLarge();
     return req.body;
   }
+  if (Number(req.headers['content-length']) > CALLBACK_BODY_LIMIT) throw new TooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new RangeError('body too large');
+    if (size > CALLBACK_BODY_LIMIT) throw new TooLarge();
     chunks.push(chunk as Buffer);
   }
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -88,10 +94,14 @@ export = function register(RED: NodeAPI): void {
       node.error((e as Error).message);
     }
 
-    const refuse = (res: ServerResponse, status: number, reason: string, from?: string) => {
+    // Every failed check gets the same answer (no oracle: padding, JSON, signature, age and replay look alike);
+    // the reason goes only to the local log, and never holds a secret or the ciphertext.
+    const refuse = (res: ServerResponse, reason: string, from?: string, status: number = CALLBACK_REFUSED.status) => {
       refused++;
-      answer(res, status, { error: reason });
-      // The reason comes from the verifier and never holds a secret or the ciphertext.
+      if (status === 413) {
+        res.setHeader('connection', 'close');
+        answer(res, 413, { error: 'body too large' });
+      } else answer(res, CALLBACK_REFUSED.status, CALLBACK_REFUSED.body);
       node.warn(t('lipsync.errors.refused', { reason, from: from ?? '?' }));
       node.status({ fill: 'yellow', shape: 'ring', text: t('lipsync.status.refused', { received, refused }) });
     };
@@ -100,26 +110,29 @@ export = function register(RED: NodeAPI): void {
       void (async () => {
         const acct = account;
         if (!acct || !acct.callbacks || !acct.callbackSecrets) return answer(res, 503, { error: 'no lip-sync account is selected on this node' });
-        if (acct.provider !== 'akool') return refuse(res, 404, `the account is a ${acct.provider} account; only Akool sends callbacks`, req.ip);
+        if (acct.provider !== 'akool') return refuse(res, `the account is a ${acct.provider} account; only Akool sends callbacks`, req.ip);
         let body: unknown;
         try {
           body = await readJson(req);
-        } catch {
-          return refuse(res, 400, 'the body is not JSON', req.ip);
+        } catch (e) {
+          if (e instanceof TooLarge) {
+            req.resume();
+            return refuse(res, `the body is over ${CALLBACK_BODY_LIMIT} bytes`, req.ip, 413);
+          }
+          return refuse(res, 'the body is not JSON', req.ip);
         }
         let job: LipSyncJob;
-        const signature = (body as { signature?: unknown } | null)?.signature;
         try {
           job = verifyAkoolCallback(body, acct.callbackSecrets(), { maxAgeMs });
         } catch (e) {
-          if (LipSyncError.is(e) && e.code === ERROR_CODES.AUTH_FAILED) return refuse(res, 401, e.message, req.ip);
+          if (LipSyncError.is(e) && e.code === ERROR_CODES.AUTH_FAILED) return refuse(res, e.message, req.ip);
           // Our side is not set up (no client id, an API key that is no AES key): Akool retries later.
           answer(res, 500, { error: 'the receiver is not configured to verify callbacks' });
           node.error(t('lipsync.errors.config', { error: (e as Error).message }));
           node.status({ fill: 'red', shape: 'dot', text: t('lipsync.status.config') });
           return;
         }
-        if (!acct.callbacks.guard.accept(String(signature))) return refuse(res, 409, 'Akool callback refused: this signature was already used (replayed)', req.ip);
+        if (!acct.callbacks.guard.accept(akoolCallbackKey(body))) return refuse(res, 'Akool callback refused: this callback was already used (replayed)', req.ip);
         answer(res, 200, { ok: true });
         // The same news re-signed (Akool retries when it missed our 200) is acknowledged but not emitted twice.
         if (!acct.callbacks.publish(job)) return;
@@ -129,7 +142,8 @@ export = function register(RED: NodeAPI): void {
         node.send({ payload: job, jobId: job.id, topic: job.status, callback: { provider: 'akool', timestamp: b.timestamp, nonce: b.nonce, path: url } });
       })().catch((e: unknown) => {
         answer(res, 500, { error: 'internal error' });
-        node.error(e);
+        // A message, never a stack trace or a body: nothing of the request reaches the log.
+        node.error(t('lipsync.errors.config', { error: e instanceof Error ? e.message : String(e) }));
       });
     };
 

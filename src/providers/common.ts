@@ -44,6 +44,14 @@ export function parseBody<T>(schema: z.ZodType<T>, res: ParsedResponse, provider
   );
 }
 
+/**
+ * A job id as a provider sends it: a string, or a number (kept as its decimal text). Empty strings, dot
+ * segments, control characters and ids over 256 characters are refused: they cannot be used in a request path.
+ */
+export const jobIdSchema = z
+  .union([z.string().trim(), z.number().int().nonnegative().transform(String)])
+  .refine((v) => v.length > 0 && v.length <= 256 && v !== '.' && v !== '..' && !/[\u0000-\u001f\u007f]/.test(v), 'must be a usable job id');
+
 /** zod helpers: loose objects (unknown fields are additive), nullish leaves. */
 export const str = z.string().nullish();
 export const num = z.union([z.number(), z.string()]).nullish();

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LipSyncJob } from '../../src/core';
 import { createLipSyncClient } from '../../src';
+
+/** The result servers here are on loopback: allowed explicitly (downloads refuse private addresses by default). */
+const LOCAL = { allowPrivateNetworks: true };
 import { MIN_PART_BYTES, type S3StorageConfig } from '../../src/core/storage';
 import { storeResult } from '../../src/core/result-store';
 import { createUndiciTransport } from '../../src/core/undici-transport';
@@ -114,7 +117,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
 
   it('a small result goes up in one PUT under lipsync/{date}/{jobId}.mp4; the presigned URL serves the same bytes', async () => {
     const j = job(`/video/${300_000}`);
-    const stored = await storeResult(j, configOf(s3), {}, { transport });
+    const stored = await storeResult(j, configOf(s3), {}, { transport, safety: LOCAL });
     const day = new Date().toISOString().slice(0, 10);
     expect(stored).toMatchObject({ bucket: 'media', key: `lipsync/${day}/${j.id}.mp4`, size: 300_000, contentType: 'video/mp4' });
     expect(stored.url).toContain('X-Amz-Expires=3600');
@@ -130,7 +133,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     const size = 2 * MIN_PART_BYTES + 12_345;
     for (const kind of ['video', 'chunked']) {
       const j = job(`/${kind}/${size}`);
-      const stored = await storeResult(j, { ...configOf(s3), prefix: 'team-a/' }, { bucket: 'results', keyTemplate: '{prefix}{provider}/{date}/{jobId}-{time}.{ext}', partBytes: MIN_PART_BYTES }, { transport });
+      const stored = await storeResult(j, { ...configOf(s3), prefix: 'team-a/' }, { bucket: 'results', keyTemplate: '{prefix}{provider}/{date}/{jobId}-{time}.{ext}', partBytes: MIN_PART_BYTES }, { transport, safety: LOCAL });
       expect(stored.bucket).toBe('results');
       expect(stored.key).toMatch(new RegExp(`^team-a/akool/\\d{4}-\\d{2}-\\d{2}/${j.id}-\\d{6}\\.mp4$`));
       expect(stored.size).toBe(size);
@@ -142,17 +145,17 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
   });
 
   it('the stored type and {ext} follow the download: a WebM is stored as .webm, a type that is not video or audio as video/mp4', async () => {
-    const webm = await storeResult(job('/webm/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport });
+    const webm = await storeResult(job('/webm/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport, safety: LOCAL });
     expect(webm).toMatchObject({ contentType: 'video/webm', key: expect.stringMatching(/\.webm$/) });
     expect((await fetchedDigest(webm.url)).type).toBe('video/webm');
-    const odd = await storeResult(job('/odd/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport });
+    const odd = await storeResult(job('/odd/2000'), configOf(s3), { keyTemplate: 'types/{jobId}.{ext}' }, { transport, safety: LOCAL });
     expect(odd).toMatchObject({ contentType: 'video/mp4', key: expect.stringMatching(/\.mp4$/) });
   });
 
   it('a download that breaks off in the middle of a multipart upload aborts it: no object, no open upload, and the error names the job', async () => {
     const before = await bucketState(s3);
     const j = job(`/cut/${20 * MB}/${11 * MB}`);
-    const err = await storeResult(j, configOf(s3), { partBytes: MIN_PART_BYTES }, { transport }).catch((e) => e);
+    const err = await storeResult(j, configOf(s3), { partBytes: MIN_PART_BYTES }, { transport, safety: LOCAL }).catch((e) => e);
     expect(err).toMatchObject({ code: 'NETWORK_ERROR', jobId: j.id, provider: 'akool' });
     expect(err.message).toContain('not stored in bucket "media"');
     expect(err.message).toContain(j.id);
@@ -167,7 +170,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     const hop = await faultyHop(s3.endpoint, (req) => (/partNumber=2&/.test(req.url!) && failures++ === 0 ? 503 : undefined));
     try {
       const size = 2 * MIN_PART_BYTES + 99;
-      const stored = await storeResult(job(`/video/${size}`), { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport });
+      const stored = await storeResult(job(`/video/${size}`), { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport, safety: LOCAL });
       expect(hop.seen.filter((r) => r.includes('partNumber=2&'))).toHaveLength(2);
       expect(hop.seen.filter((r) => r.startsWith('POST') && r.endsWith('?uploads'))).toHaveLength(1);
       expect(await fetchedDigest(stored.url.replace(hop.endpoint, s3.endpoint))).toMatchObject({ size, digest: digestOf(size) });
@@ -180,7 +183,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
     const hop = await faultyHop(s3.endpoint, (req) => (/partNumber=2&/.test(req.url!) ? 500 : undefined));
     try {
       const j = job(`/video/${3 * MIN_PART_BYTES}`);
-      const err = await storeResult(j, { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport }).catch((e) => e);
+      const err = await storeResult(j, { ...configOf(s3), endpoint: hop.endpoint }, { partBytes: MIN_PART_BYTES }, { transport, safety: LOCAL }).catch((e) => e);
       expect(err).toMatchObject({ code: 'PROVIDER_ERROR', httpStatus: 500, providerCode: 'InternalError', jobId: j.id });
       expect(err.message).toMatch(/not stored in bucket "media".*injected failure/);
       // The first try and three retries, then the abort; part 3 was never sent.
@@ -198,7 +201,7 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
   it('a cancel while parts are being uploaded aborts the upload and reports ABORTED with the job id', async () => {
     const j = job(`/hold/${30 * MB}/${7 * MB}`);
     const controller = new AbortController();
-    const pending = storeResult(j, configOf(s3), { partBytes: MIN_PART_BYTES, signal: controller.signal }, { transport }).catch((e) => e);
+    const pending = storeResult(j, configOf(s3), { partBytes: MIN_PART_BYTES, signal: controller.signal }, { transport, safety: LOCAL }).catch((e) => e);
     // The first part is in the bucket's open upload once the download has stopped at 7 MB.
     await untilOpenUpload(s3);
     controller.abort();
@@ -212,19 +215,19 @@ describe.skipIf(Boolean(noMoto))('storing a result (moto S3)', () => {
 
   it('an expired result URL, a bad key template and a client without storage fail before anything is written', async () => {
     const gone = job('/gone/1');
-    const err = await storeResult(gone, configOf(s3), {}, { transport }).catch((e) => e);
+    const err = await storeResult(gone, configOf(s3), {}, { transport, safety: LOCAL }).catch((e) => e);
     expect(err).toMatchObject({ code: 'NOT_FOUND', jobId: gone.id });
     expect(err.message).toMatch(/expired/);
 
     const count = requests.length;
-    const bad = await storeResult(job('/video/10'), configOf(s3), { keyTemplate: 'out/{jobid}.mp4' }, { transport }).catch((e) => e);
+    const bad = await storeResult(job('/video/10'), configOf(s3), { keyTemplate: 'out/{jobid}.mp4' }, { transport, safety: LOCAL }).catch((e) => e);
     expect(bad).toMatchObject({ code: 'INVALID_INPUT', field: 'resultKey' });
     expect(bad.message).toContain('{jobid}');
-    const folder = await storeResult(job('/video/10'), configOf(s3), { keyTemplate: 'out/{date}/' }, { transport }).catch((e) => e);
+    const folder = await storeResult(job('/video/10'), configOf(s3), { keyTemplate: 'out/{date}/' }, { transport, safety: LOCAL }).catch((e) => e);
     expect(folder).toMatchObject({ code: 'INVALID_INPUT', field: 'resultKey' });
     expect(requests.length).toBe(count);
 
-    const running = await storeResult({ ...job('/video/10'), status: 'processing' }, configOf(s3), {}, { transport }).catch((e) => e);
+    const running = await storeResult({ ...job('/video/10'), status: 'processing' }, configOf(s3), {}, { transport, safety: LOCAL }).catch((e) => e);
     expect(running).toMatchObject({ code: 'INVALID_INPUT', lastStatus: 'processing' });
     expect(running.message).toMatch(/not completed/);
     expect(requests.length).toBe(count);
@@ -245,7 +248,7 @@ describe.skipIf(Boolean(noS3rver))('storing a result (s3rver, SigV4 verified)', 
 
   it('single PUT and multipart uploads pass signature checks; the stored bytes are identical', async () => {
     for (const size of [1234, 2 * MIN_PART_BYTES + 1]) {
-      const client = createLipSyncClient({ provider: 'joggai', apiKey: 'k', storage: configOf(s3) });
+      const client = createLipSyncClient({ provider: 'joggai', apiKey: 'k', storage: configOf(s3), allowPrivateNetworks: true });
       const stored = await client.storeResult(job(`/video/${size}`), { partBytes: MIN_PART_BYTES });
       await client.close();
       expect(stored.size).toBe(size);
@@ -255,7 +258,7 @@ describe.skipIf(Boolean(noS3rver))('storing a result (s3rver, SigV4 verified)', 
 
   it('a wrong secret is AUTH_FAILED naming the job, without the secret, and nothing is stored', async () => {
     const j = job(`/video/${2 * MIN_PART_BYTES + 1}`);
-    const err = await storeResult(j, { ...configOf(s3), secretAccessKey: 'wrong-secret-xyz' }, { partBytes: MIN_PART_BYTES }, { transport }).catch((e) => e);
+    const err = await storeResult(j, { ...configOf(s3), secretAccessKey: 'wrong-secret-xyz' }, { partBytes: MIN_PART_BYTES }, { transport, safety: LOCAL }).catch((e) => e);
     expect(err).toMatchObject({ code: 'AUTH_FAILED', jobId: j.id });
     expect(err.message).not.toContain('wrong-secret-xyz');
     expect(JSON.stringify(err)).not.toContain('wrong-secret-xyz');

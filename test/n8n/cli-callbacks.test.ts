@@ -170,11 +170,11 @@ async function startN8n(target: CliTarget): Promise<void> {
 	child.stdout!.on('data', (d: Buffer) => (log += d));
 	child.stderr!.on('data', (d: Buffer) => (log += d));
 	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body, until the
-	// trigger itself refuses it (401 with its reason).
+	// trigger itself refuses it (401, the one generic refusal).
 	await until(async () => {
 		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
 		const text = r ? await r.text() : '';
-		return r?.status === 401 && /must have signature/.test(text) ? true : undefined;
+		return r?.status === 401 && /callback refused/.test(text) ? true : undefined;
 	}, 'n8n to serve the webhooks', 90_000);
 }
 

@@ -208,6 +208,15 @@ const downloadOptions: INodeProperties[] = [
 		displayOptions: { show: { download: [true] } },
 	},
 	{
+		displayName: 'Allow Private Networks',
+		name: 'allowPrivateNetworks',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether the result may be downloaded from a loopback, private or link-local address. Off: such a result URL is refused (the credential's base URL host is always allowed), so a provider cannot make n8n read internal services.",
+		displayOptions: { show: { download: [true] } },
+	},
+	{
 		displayName: 'Save Result to S3-Compatible Storage',
 		name: 'saveToStorage',
 		type: 'boolean',

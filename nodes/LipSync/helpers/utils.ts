@@ -2,7 +2,9 @@ import type { Readable } from 'stream';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import {
+	checkUrlSafety,
 	createLipSyncClient,
+	getAdapter,
 	ERROR_CODES,
 	LipSyncError,
 	providerName,
@@ -115,6 +117,7 @@ export interface ItemOptions {
 	includeRaw?: boolean;
 	download?: boolean;
 	binaryPropertyName?: string;
+	allowPrivateNetworks?: boolean;
 	saveToStorage?: boolean;
 	resultBucket?: string;
 	resultKey?: string;
@@ -171,7 +174,7 @@ export async function jobItem(
 	if (options.saveToStorage && store && job.status === 'completed') item.json.stored = await storeJobResult(ctx, job, itemIndex, options, store);
 	if (options.download && job.status === 'completed' && job.resultUrl) {
 		const field = String(options.binaryPropertyName ?? '').trim() || 'data';
-		item.binary = { [field]: await downloadResult(ctx, job) };
+		item.binary = { [field]: await downloadResult(ctx, job, itemIndex, options) };
 	}
 	return item;
 }
@@ -187,8 +190,13 @@ async function storeJobResult(ctx: IExecuteFunctions, job: LipSyncJob, itemIndex
 	return { ...stored };
 }
 
-async function downloadResult(ctx: IExecuteFunctions, job: LipSyncJob) {
+async function downloadResult(ctx: IExecuteFunctions, job: LipSyncJob, itemIndex: number, options: ItemOptions) {
 	const url = job.resultUrl!;
+	// The result URL comes from the provider: a non-public address is refused unless it is the credential's own
+	// host or private networks are allowed. Redirects are followed by n8n's helper, under the instance's SSRF settings.
+	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPES[job.provider], itemIndex)) as { baseUrl?: string };
+	const baseUrl = String(credentials.baseUrl ?? '').trim() || getAdapter(job.provider).defaultBaseUrl;
+	await checkUrlSafety(url, { allowPrivateNetworks: options.allowPrivateNetworks === true, trustedOrigins: [baseUrl] }, job.id);
 	const response = (await ctx.helpers
 		.httpRequest({ url, method: 'GET', encoding: 'stream', returnFullResponse: true, abortSignal: ctx.getExecutionCancelSignal?.() })
 		.then(

@@ -3,7 +3,7 @@
  * Checked against node-red 4.1 and 5.0.
  */
 import type { AkoolCallbackSecrets } from '../../providers/akool/webhook';
-import type { LipSyncClient, ProviderId, SpeechClient } from '../../core';
+import type { LipSyncClient, ProviderId, SpeechClient, UrlSafetyOptions } from '../../core';
 import type { CallbackHub } from './callbacks';
 
 export type NodeMessage = Record<string, unknown> & { _msgid?: string };
@@ -83,4 +83,6 @@ export interface AccountNode extends RedNode {
   callbacks?: CallbackHub;
   /** What Akool callbacks are verified and decrypted with: the client id and the API key (= client secret). */
   callbackSecrets?(): AkoolCallbackSecrets;
+  /** Where this account's result downloads may connect (see the core's UrlSafetyOptions). */
+  downloadSafety?(): UrlSafetyOptions;
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ERROR_CODES, LipSyncError, downloadToFile, openDownload, type LipSyncJob } from '../../core';
+import { ERROR_CODES, LipSyncError, downloadToFile, openDownload, type LipSyncJob, type UrlSafetyOptions } from '../../core';
 import type { AccountNode } from './red-types';
 import { describeSource, evaluate, withJob } from './messages';
 import type { NodeAPI, NodeMessage, RedNode } from './red-types';
@@ -33,6 +33,14 @@ export type Deliver = (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) =
  * chunk by chunk, the Buffer is assembled from the chunks once.
  */
 export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, account: () => AccountNode): Deliver | undefined {
+  // Where the downloads may connect: the account's settings (see the core's UrlSafetyOptions); none known: strict.
+  const safety = (): UrlSafetyOptions => {
+    try {
+      return account().downloadSafety?.() ?? {};
+    } catch {
+      return {};
+    }
+  };
   const mode = (def.result || 'url') as ResultOutput;
   if (mode === 'storage') {
     return async (job, msg, signal) => {
@@ -58,12 +66,13 @@ export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, acco
     const property = (def.resultProperty || '').trim() || DEFAULT_RESULT_PROPERTY;
     return async (job, msg, signal) => {
       const url = resultUrlOf(job);
-      const dl = await openDownload(url, { signal, jobId: job.id });
+      const dl = await openDownload(url, { ...safety(), signal, jobId: job.id });
       const chunks: Buffer[] = [];
       try {
         for await (const chunk of dl.stream) chunks.push(chunk as Buffer);
       } catch (e) {
         if (signal.aborted) throw new LipSyncError(ERROR_CODES.ABORTED, 'The download was cancelled', { jobId: job.id, provider: job.provider });
+        if (LipSyncError.is(e)) throw e;
         throw new LipSyncError(ERROR_CODES.NETWORK_ERROR, `The download broke off: ${(e as Error).message}. The video is still at msg.payload.resultUrl`, {
           jobId: job.id,
           provider: job.provider,
@@ -86,7 +95,7 @@ export function resultDelivery(RED: NodeAPI, node: RedNode, def: ResultDef, acco
       const url = resultUrlOf(job);
       const path = await resultPath(RED, node, msg, value, type, job.id);
       await mkdir(dirname(path), { recursive: true });
-      await downloadToFile(url, path, { signal, jobId: job.id });
+      await downloadToFile(url, path, { ...safety(), signal, jobId: job.id });
       msg.filename = path;
     };
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type LipSyncErrorCode } from '../../core/errors';
 import { firstNumber, firstString, mapStatus, toIso, type ProviderAdapter } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
-import { asRecord, httpFailure, httpUrl, num, parseBody, str } from '../common';
+import { asRecord, httpFailure, httpUrl, num, parseBody, str, jobIdSchema } from '../common';
 
 /** Seed 002 + providers.md C. Business code in the body; 1000 is success, anything else a failure. */
 
@@ -42,7 +42,7 @@ export const AKOOL_CODES: Record<number, { code: LipSyncErrorCode; retryable?: b
 };
 
 const video = z.looseObject({
-  _id: z.string(),
+  _id: jobIdSchema,
   video_status: num,
   video: str,
   create_time: num,

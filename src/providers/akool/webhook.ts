@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
-import { ERROR_CODES, LipSyncError } from '../../core/errors';
+import { ERROR_CODES, LipSyncError, safeText, safeToken } from '../../core/errors';
 import { firstNumber, firstString, mapStatus } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
 import { asRecord } from '../common';
@@ -113,12 +113,40 @@ export function verifyAkoolCallback(body: unknown, secrets: AkoolCallbackSecrets
     providerStatus: firstNumber(data.status),
     resultUrl: status === 'completed' ? firstString(data.url, data.video) : undefined,
     creditsUsed: firstNumber(data.deduction_credit),
-    error: status === 'failed' ? { code: 'failed', message: firstString(data.error_reason, data.msg) ?? 'The provider gave no reason' } : undefined,
+    error:
+      status === 'failed'
+        ? {
+            code: safeToken(firstString(data.error_code), [secrets.clientSecret, secrets.clientId]) ?? 'failed',
+            message: safeText(firstString(data.error_reason, data.msg) ?? 'The provider gave no reason', [secrets.clientSecret, secrets.clientId], 1_000),
+          }
+        : undefined,
     raw: data,
   };
 }
 
-/** Remembers recently accepted signatures so a replayed callback is refused. Memory bounded by `max`. */
+/** The one answer every refused callback gets: it says nothing about which check failed (no oracle). */
+export const CALLBACK_REFUSED = { status: 401, body: { error: 'callback refused' } } as const;
+
+/** Callback bodies larger than this are refused with 413 before they are parsed (Akool's are a few KB). */
+export const CALLBACK_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The replay guard's key for a verified callback: a hash of the timestamp (as a number), the nonce and the
+ * ciphertext's bytes, so re-casing the signature, re-typing the timestamp or re-encoding the ciphertext does not
+ * make a replay look new. Both hosts key their guards on this.
+ */
+export function akoolCallbackKey(body: unknown): string {
+  const b = asRecord(body);
+  const dataEncrypt = firstString(b.dataEncrypt) ?? '';
+  const isHex = /^[0-9a-f]+$/i.test(dataEncrypt) && dataEncrypt.length % 2 === 0;
+  const bytes = Buffer.from(dataEncrypt, isHex ? 'hex' : 'base64');
+  return createHash('sha256')
+    .update(`${firstNumber(b.timestamp) ?? ''}\n${String(b.nonce ?? '')}\n`)
+    .update(bytes)
+    .digest('hex');
+}
+
+/** Remembers recently accepted callbacks (by {@link akoolCallbackKey}) so a replay is refused. Memory bounded by `max`. */
 export class ReplayGuard {
   private seen = new Map<string, number>();
   constructor(
@@ -126,14 +154,14 @@ export class ReplayGuard {
     private readonly max = 10_000,
   ) {}
 
-  /** True the first time a signature is seen within the TTL. */
-  accept(signature: string, now = Date.now()): boolean {
-    for (const [sig, at] of this.seen) {
+  /** True the first time a key is seen within the TTL. */
+  accept(key: string, now = Date.now()): boolean {
+    for (const [k, at] of this.seen) {
       if (now - at <= this.ttlMs && this.seen.size <= this.max) break;
-      this.seen.delete(sig);
+      this.seen.delete(k);
     }
-    if (this.seen.has(signature)) return false;
-    this.seen.set(signature, now);
+    if (this.seen.has(key)) return false;
+    this.seen.set(key, now);
     return true;
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, LipSyncError } from '../../core/errors';
 import { firstNumber, firstString, mapStatus, toIso, type ProviderAdapter } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
-import { asRecord, httpFailure, num, parseBody, str } from '../common';
+import { asRecord, httpFailure, num, parseBody, str, jobIdSchema } from '../common';
 
 /**
  * Seed 003 + providers.md D. A create carries a `reference_id`; the get endpoint accepts it in place of the
@@ -12,7 +12,7 @@ import { asRecord, httpFailure, num, parseBody, str } from '../common';
 const STATUS: Record<string, JobStatus> = { queued: 'queued', processing: 'processing', completed: 'completed', failed: 'failed' };
 
 const request = z.looseObject({
-  id: z.string(),
+  id: jobIdSchema,
   reference_id: str,
   status: str,
   created_at: str,
@@ -22,7 +22,7 @@ const request = z.looseObject({
   error_message: str,
 });
 type Request = z.infer<typeof request>;
-const created = z.looseObject({ status: str, request_id: z.string() });
+const created = z.looseObject({ status: str, request_id: jobIdSchema });
 const list = z.looseObject({ data: z.array(request), pagination: z.looseObject({ limit: num, offset: num, total: num }).nullish() });
 
 export interface ChamelaionOptions {

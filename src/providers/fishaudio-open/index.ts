@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../../core/errors';
 import { firstNumber, firstString, mapStatus, toIso, type ProviderAdapter } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
-import { asRecord, httpFailure, num, parseBody, str } from '../common';
+import { asRecord, httpFailure, num, parseBody, str, jobIdSchema } from '../common';
 
 /** Seed 000 + providers.md A: the "open" task API served by fishaudio.net / fishaudio.org / kittaai.com. */
 
@@ -10,7 +10,7 @@ const STATUS: Record<string, JobStatus> = { pending: 'queued', processing: 'proc
 const TO_PROVIDER_STATUS: Record<JobStatus, string> = { queued: 'pending', processing: 'processing', completed: 'completed', failed: 'failed' };
 
 const task = z.looseObject({
-  id: z.union([z.string(), z.number()]).transform(String),
+  id: jobIdSchema,
   status: str,
   progress: num,
   result_url: str,

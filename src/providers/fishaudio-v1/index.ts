@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type LipSyncErrorCode } from '../../core/errors';
 import { firstNumber, firstString, mapStatus, toIso, type ProviderAdapter } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
-import { asRecord, httpFailure, num, parseBody, str } from '../common';
+import { asRecord, httpFailure, num, parseBody, str, jobIdSchema } from '../common';
 
 /**
  * Seed 001 + providers.md B: the "FishSpeech Docs" v1 media jobs API (https://fishaudio.org/api/open/v1).
@@ -23,7 +23,7 @@ const STATUS: Record<string, JobStatus> = {
   canceled: 'failed',
 };
 
-const job = z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: str });
+const job = z.looseObject({ id: jobIdSchema, status: str });
 const envelope = <T extends z.ZodType>(data: T) => z.looseObject({ success: z.boolean().nullish(), message: str, data });
 const listData = z.union([
   z.array(job),

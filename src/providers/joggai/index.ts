@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, type LipSyncErrorCode } from '../../core/errors';
 import { firstNumber, firstString, mapStatus, toIso, type ProviderAdapter } from '../../core/provider';
 import type { JobStatus, LipSyncJob } from '../../core/types';
-import { asRecord, httpFailure, num, parseBody, str } from '../common';
+import { asRecord, httpFailure, num, parseBody, str, jobIdSchema } from '../common';
 
 /**
  * Seed 004 + providers.md E. Paths are /v2/... (the docs moved them from /open/v2/... on 2026-03-30).
@@ -25,7 +25,7 @@ export const JOGGAI_CODES: Record<number, { code: LipSyncErrorCode; retryable?: 
 };
 
 const task = z.looseObject({
-  task_id: z.string(),
+  task_id: jobIdSchema,
   status: str,
   created_at: num,
   completed_at: num,
@@ -63,8 +63,12 @@ const lookup = (q: { videoUrl?: string; audioUrl?: string; playbackType?: string
   query: { video_url: q.videoUrl, audio_url: q.audioUrl, playback_type: q.playbackType },
 });
 
-/** A create lost in transit is found again by JoggAI's "latest task for these inputs" lookup. */
-const RECOVERY_WINDOW_MS = 60_000;
+/**
+ * A create lost in transit is found again by JoggAI's "latest task for these inputs" lookup, if that task was
+ * created no earlier than the second this create was sent (created_at has whole seconds): an older task with the
+ * same inputs is someone else's (or an earlier run's) job. The client also refuses a task it already handed out.
+ */
+const sentSecondMs = (sentAt: number) => Math.floor(sentAt / 1000) * 1000;
 
 export const joggai: ProviderAdapter<JoggOptions> = {
   id: 'joggai',
@@ -85,8 +89,10 @@ export const joggai: ProviderAdapter<JoggOptions> = {
     try {
       const res = await ctx.send(lookup(input));
       const t = parseBody(envelope, res, 'joggai', 'lookup').data;
-      const createdMs = (firstNumber(t.created_at) ?? 0) * 1000;
-      return createdMs >= ctx.sentAt - RECOVERY_WINDOW_MS ? toJob(t, res.json) : null;
+      const created = firstNumber(t.created_at);
+      if (created === undefined) return null;
+      const createdMs = created < 1e11 ? created * 1000 : created;
+      return createdMs >= sentSecondMs(ctx.sentAt) ? toJob(t, res.json) : null;
     } catch (e) {
       if (LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND) return null;
       throw e;
