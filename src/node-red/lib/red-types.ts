@@ -59,6 +59,7 @@ export interface NodeAPI {
   };
   settings: Record<string, unknown>;
   events: { once(event: string, listener: (...args: unknown[]) => void): void };
+  log?: { info(text: unknown): void; warn(text: unknown): void };
   version(): string;
   _(key: string, substitutions?: Record<string, unknown>): string;
 }
