@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { providerName, type ProviderId } from '../../../src';
 import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
+import { recordCreatedJob } from '../helpers/jobRecord';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
 import { operations, WAITING_OPERATIONS, type JobOperationName } from './job';
 
@@ -31,7 +32,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const cancel = this.getExecutionCancelSignal?.();
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
 	const created = new Map<number, string>();
-	const context: OperationContext = { provider, signal, client: clientFactory(this, provider), created: (i, id) => created.set(i, id) };
+	const context: OperationContext = { provider, signal, client: clientFactory(this, provider), created: (i, id) => (created.set(i, id), recordCreatedJob(this, i, provider, id)) };
 	const continueOnFail = this.continueOnFail();
 	const parallel = WAITING_OPERATIONS.includes(operation) ? Math.max(1, Math.min(20, Math.floor(Number(readOptions(this, 0).parallel ?? 4)) || 1)) : 1;
 
