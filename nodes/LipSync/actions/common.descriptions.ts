@@ -173,7 +173,7 @@ const includeRawOption: INodeProperties = {
 	description: "Whether to add the provider's own response under \"raw\" (for fields this node does not map)",
 };
 
-const downloadOptions: INodeProperties[] = [
+export const downloadOptions: INodeProperties[] = [
 	{
 		displayName: 'Download Result',
 		name: 'download',
