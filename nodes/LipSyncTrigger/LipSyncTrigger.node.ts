@@ -22,6 +22,13 @@ interface PollState extends IDataObject {
 
 type TriggerOn = 'completed' | 'failed' | 'finished';
 
+/**
+ * Trigger nodes that have read the whole recent list (MAX_PAGES) in this process. n8n saves the static data when a
+ * poll emits, not after a poll that emits nothing, so after a restart the saved pending list may be stale: the
+ * first poll in a process therefore reads every page instead of stopping at the first page it has seen.
+ */
+const scannedInProcess = new Set<string>();
+
 const isFinished = (job: LipSyncJob) => job.status === 'completed' || job.status === 'failed';
 
 /**
@@ -118,9 +125,10 @@ export class LipSyncTrigger implements INodeType {
 		const first = !Array.isArray(state.seen);
 		const seen = new Set(state.seen ?? []);
 		const manual = this.getMode() === 'manual';
+		const scanKey = `${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
 		let jobs: LipSyncJob[];
 		try {
-			jobs = await listRecent(await clientFactory(ctx, provider)(0), seen, new Set(state.pending ?? []), first || manual);
+			jobs = await listRecent(await clientFactory(ctx, provider)(0), seen, new Set(state.pending ?? []), first || manual || !scannedInProcess.has(scanKey));
 		} catch (error) {
 			throw toNodeError(ctx, error, 0);
 		}
@@ -130,6 +138,7 @@ export class LipSyncTrigger implements INodeType {
 			const sample = jobs.find((j) => isFinished(j) && wanted(j));
 			return sample ? [[await jobItem(ctx, sample, 0, options)]] : null;
 		}
+		scannedInProcess.add(scanKey);
 		const fresh = first ? [] : jobs.filter((j) => isFinished(j) && !seen.has(j.id));
 		// Remembered before the items are built: a download that fails must not make the next poll emit them again.
 		const finishedNow = jobs.filter(isFinished).map((j) => j.id);

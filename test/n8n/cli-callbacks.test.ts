@@ -8,12 +8,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage, quietPort } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -34,23 +34,6 @@ let log = '';
 let base = '';
 const temp: string[] = [];
 let nodesDir = '';
-
-/**
- * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
- * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
- * which then connects to itself), and the test would talk to something that is not n8n.
- */
-async function quietPort(): Promise<number> {
-	for (;;) {
-		const port = 20_000 + Math.floor(Math.random() * 10_000);
-		const free = await new Promise<boolean>((resolve) => {
-			const probe = createNetServer();
-			probe.once('error', () => resolve(false));
-			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-		});
-		if (free) return port;
-	}
-}
 
 /** Polls until `check` gives a value (generous: never used to assert a duration). */
 async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {

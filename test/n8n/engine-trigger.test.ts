@@ -1,9 +1,11 @@
 // The Lip Sync Trigger (n8n's poll() model) run in n8n's own PollContext against the sandbox: each finished job once,
 // across polls and across a restart (the static data carried as n8n stores it), with its filters and downloads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLipSyncClient } from '../../src';
 import type { ProviderId, Sandbox } from '../../src/sandbox/types';
-import { pollTrigger } from './support/engine';
+import { PKG_ROOT, pollTrigger, runNode } from './support/engine';
 import { GOOD_KEY, credentialsFor, media } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
 
@@ -101,4 +103,24 @@ it('Chamelaion: only jobs whose reference id starts with the prefix', async () =
 	const { items } = await pollTrigger({ parameters: { provider: 'chamelaion', ...params }, credentials: credentialsFor(sandbox, 'chamelaion'), staticData: base.staticData });
 	expect(items.map((i) => i.json.id)).toEqual([mine]);
 	expect(items[0]!.json.referenceId).toBe('batch-7-001');
+});
+
+it('the example pair: part 1 creates reference-tagged jobs and returns, part 2 emits each of them once when finished, with the video', async () => {
+	const read = (name: string) =>
+		JSON.parse(readFileSync(join(PKG_ROOT, 'examples-n8n', name), 'utf8').replaceAll('http://127.0.0.1:4010', sandbox.url)) as { nodes: { type: string; parameters: Record<string, unknown> }[] };
+	const createNode = read('04 - Scheduled batch, part 1 - create the jobs and return.json').nodes.find((n) => n.type.endsWith('.lipSync'))!;
+	const triggerNode = read('05 - Scheduled batch, part 2 - each finished video.json').nodes.find((n) => n.type.endsWith('.lipSyncTrigger'))!;
+	const credentials = credentialsFor(sandbox, 'chamelaion');
+	const base = await pollTrigger({ parameters: triggerNode.parameters, credentials });
+	// What part 1's Code node hands the Lip Sync node.
+	const input = [1, 2, 3].map((n) => ({ json: { ...media(sandbox, { durationMs: 100 }), referenceId: `batch-20261201-${n}` } }));
+	const created = await runNode({ parameters: createNode.parameters, credentials, input });
+	expect(created.status).toBe('success');
+	const ids = created.items.map((i) => i.json.id as string);
+	expect(created.items.every((i) => i.json.status !== 'completed')).toBe(true); // returned at once
+	const unrelated = await creator('chamelaion')({ durationMs: 0 }, 'other-1');
+	await until(() => [...ids, unrelated].every((id) => finished('chamelaion', id)), 'the batch');
+	const { items } = await pollTrigger({ parameters: triggerNode.parameters, credentials, staticData: base.staticData });
+	expect(items.map((i) => i.json.id).sort()).toEqual([...ids].sort());
+	expect(items.every((i) => i.binary?.data?.mimeType === 'video/mp4')).toBe(true);
 });

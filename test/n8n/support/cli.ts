@@ -66,6 +66,23 @@ export function freePort(): Promise<number> {
 	});
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768-60999), for `n8n start`. n8n binds its port seconds after we pick
+ * it; a port from the ephemeral range can meanwhile become the source port of an outgoing connection (even one of
+ * our own polls, which then connects to itself), and the test would talk to something that is not n8n.
+ */
+export async function quietPort(): Promise<number> {
+	for (;;) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		const free = await new Promise<boolean>((resolve) => {
+			const probe = createServer();
+			probe.once('error', () => resolve(false));
+			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+		});
+		if (free) return port;
+	}
+}
+
 export interface CliResult {
 	code: number | null;
 	stdout: string;

@@ -1,0 +1,263 @@
+// Nothing lost when n8n restarts or crashes, in a real `n8n start` on both n8n lines (2.8.4 on Node 20, 2.41.1 on
+// Node 24), the packed package installed as a community package, against the sandbox in this process:
+//  - the Lip Sync Trigger (Chamelaion, Fish Audio open, Fish Audio v1) emits each finished job once across polls,
+//    across a crash (SIGKILL) and a restart of n8n: none twice, none missing, none that had finished before;
+//  - a job created by an execution that is then killed (SIGKILL) can be found in n8n's log, as the README says.
+// n8n runs once per target and is restarted once. Each workflow ends in an HTTP Request to a receiver in this test.
+// Diagnosis: LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLipSyncClient } from '../../src';
+import { startSandbox } from '../../src/sandbox';
+import type { ProviderId, Sandbox } from '../../src/sandbox/types';
+import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage, quietPort } from './support/cli';
+import { inCi, missing } from './support/tools';
+
+const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
+for (const [label, why] of Object.entries(unavailable)) if (why && !inCi) console.warn(`[n8n durable e2e] ${label} skipped: ${why}`);
+const anyToRun = TARGETS.some((t) => !unavailable[t.label] || inCi);
+
+const KEY = 'sandbox-key';
+const PKG = '@lipsync-kit/n8n-nodes-lipsync';
+const LISTING: ProviderId[] = ['chamelaion', 'fishaudio-open', 'fishaudio-v1'];
+const CREDENTIAL: Record<string, string> = { chamelaion: 'lipSyncKitChamelaionApi', 'fishaudio-open': 'lipSyncKitFishAudioOpenApi', 'fishaudio-v1': 'lipSyncKitFishAudioV1Api' };
+const credId = (p: ProviderId) => `lsDurable${p.replace(/[^a-z0-9]/g, '')}`.slice(0, 21);
+/** Polls every 5 s: n8n refuses a "*" in the seconds field (less than a minute), not a list of seconds. */
+const EVERY_5_S = '0,5,10,15,20,25,30,35,40,45,50,55 * * * * *';
+
+let sandbox: Sandbox;
+let receiver: Server;
+let receiverUrl = '';
+const outputs: Record<string, any>[] = [];
+let child: ChildProcess | undefined;
+let log = '';
+const temp: string[] = [];
+let nodesDir = '';
+
+async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined && v !== false) return v;
+		if (Date.now() > end) {
+			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
+			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+function workflows() {
+	const trigger = (p: ProviderId, i: number) => ({
+		id: `trigger${i}`,
+		name: `Finished ${p}`,
+		type: `${PKG}.lipSyncTrigger`,
+		typeVersion: 1,
+		position: [0, i * 200],
+		credentials: { [CREDENTIAL[p]!]: { id: credId(p), name: p } },
+		parameters: { pollTimes: { item: [{ mode: 'custom', cronExpression: EVERY_5_S }] }, provider: p, triggerOn: 'finished', options: {} },
+	});
+	const report = (name: string, tag: string, i = 0) => ({
+		id: `report${tag}${i}`,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [400, i * 200],
+		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+	});
+	return [
+		{
+			id: 'lipsyncDurableTrig',
+			name: 'Finished lip-sync jobs',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: Object.fromEntries(LISTING.map((p, i) => [`Finished ${p}`, { main: [[{ node: `Report ${i}`, type: 'main', index: 0 }]] }])),
+			nodes: [...LISTING.map(trigger), ...LISTING.map((_, i) => report(`Report ${i}`, 'trigger', i))],
+		},
+		{
+			id: 'lipsyncDurableWait',
+			name: 'Create and wait',
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
+			nodes: [
+				{
+					id: 'start1',
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: 'd2f8c9c6-3c5a-4e77-9c79-5b3e2e2e2c03',
+					parameters: { httpMethod: 'POST', path: 'durable-lipsync', responseMode: 'onReceived', options: {} },
+				},
+				{
+					id: 'lipsync1',
+					name: 'Lip sync',
+					type: `${PKG}.lipSync`,
+					typeVersion: 1,
+					position: [300, 0],
+					credentials: { lipSyncKitChamelaionApi: { id: credId('chamelaion'), name: 'chamelaion' } },
+					parameters: { provider: 'chamelaion', resource: 'job', operation: 'createAndWait', videoUrl: '={{ $json.body.videoUrl }}', audioUrl: '={{ $json.body.audioUrl }}', timeoutMinutes: 30, options: {} },
+				},
+				report('Report', 'wait'),
+			],
+		},
+	];
+}
+
+beforeAll(async () => {
+	if (!anyToRun) return;
+	sandbox = await startSandbox({ apiKey: KEY, jobDurationMs: 200 });
+	receiver = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+	receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+	const tarball = await packPackage();
+	nodesDir = await installCommunityPackage(tarball);
+	temp.push(dirname(tarball), dirname(nodesDir));
+}, 180_000);
+
+afterAll(async () => {
+	receiver?.closeAllConnections();
+	receiver?.close();
+	await sandbox?.close();
+	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
+
+async function prepare(target: CliTarget): Promise<string> {
+	const userFolder = newUserFolder(nodesDir);
+	temp.push(userFolder);
+	const credentials = LISTING.map((p) => ({ id: credId(p), name: p, type: CREDENTIAL[p], data: { apiKey: KEY, baseUrl: sandbox.baseUrl(p) } }));
+	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
+	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows()));
+	for (const args of [
+		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
+		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
+		['publish:workflow', '--id=lipsyncDurableTrig'],
+		['publish:workflow', '--id=lipsyncDurableWait'],
+	]) {
+		const r = await n8n(target, userFolder, args);
+		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
+	}
+	return userFolder;
+}
+
+/** `n8n start` on the user folder, with n8n's default log level (info) and console output. */
+async function startN8n(target: CliTarget, userFolder: string): Promise<string> {
+	const port = await quietPort();
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_LOG_LEVEL: 'info',
+		NO_PROXY: '127.0.0.1,localhost',
+		no_proxy: '127.0.0.1,localhost',
+	};
+	delete env.VITEST;
+	delete env.VITEST_WORKER_ID;
+	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout!.on('data', (d: Buffer) => (log += d));
+	child.stderr!.on('data', (d: Buffer) => (log += d));
+	return `http://127.0.0.1:${port}`;
+}
+
+async function stopN8n(signal: NodeJS.Signals): Promise<void> {
+	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
+	if (child && child.exitCode === null && child.signalCode === null) {
+		const exited = new Promise((r) => child!.once('exit', r));
+		child.kill(signal);
+		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(timer);
+	}
+	child = undefined;
+}
+
+/** The list request of each provider (its path at the sandbox, without the provider prefix). */
+const LIST_PATH: Record<string, string> = { chamelaion: '/v1/lipsync/requests', 'fishaudio-open': '/api/open/lip-sync/list', 'fishaudio-v1': '/api/open/v1/media/lip-sync/jobs' };
+const lists = (p: ProviderId) => sandbox.requests.filter((r) => r.provider === p && r.method === 'GET' && r.path === LIST_PATH[p]).length;
+const emitted = (p: ProviderId) => outputs.filter((o) => o.path === '/trigger' && o.provider === p).map((o) => o.id as string);
+
+describe.each(TARGETS)('jobs outlive n8n in a real n8n start ($label)', (target: CliTarget) => {
+	const skip = Boolean(unavailable[target.label]) && !inCi;
+	afterAll(() => stopN8n('SIGTERM'), 30_000);
+
+	it.skipIf(skip)(
+		'the trigger emits each finished job once across polls and a crash + restart; a killed execution leaves its job id in the log',
+		async () => {
+			sandbox.reset();
+			outputs.length = 0;
+			log = '';
+			const clients = Object.fromEntries(LISTING.map((p) => [p, createLipSyncClient({ provider: p, apiKey: KEY, baseUrl: sandbox.baseUrl(p) })]));
+			const create = async (p: ProviderId, durationMs: number) =>
+				(await clients[p]!.createJob({ videoUrl: `${sandbox.url}/media/sample.mp4?sandbox_duration=${durationMs}`, audioUrl: `${sandbox.url}/media/sample.wav` })).id;
+			const done = (p: ProviderId, id: string) => ['completed', 'failed'].includes(sandbox.getJob(p, id)?.status ?? '');
+
+			// Finished before the workflow runs: never emitted.
+			const old = Object.fromEntries(await Promise.all(LISTING.map(async (p) => [p, await create(p, 0)] as const)));
+			await until(() => LISTING.every((p) => done(p, old[p]!)), 'the old jobs');
+			const userFolder = await prepare(target);
+			const base = await startN8n(target, userFolder);
+			// n8n polls once when it activates the workflow: that poll sees the old jobs as already finished.
+			await until(() => LISTING.every((p) => lists(p) > 0), 'the first polls');
+
+			// Two rounds of polls, each with a new finished job per provider.
+			const first = Object.fromEntries(await Promise.all(LISTING.map(async (p) => [p, await create(p, 0)] as const)));
+			await until(() => LISTING.every((p) => emitted(p).includes(first[p]!)), 'the first jobs to be emitted');
+			const second = Object.fromEntries(await Promise.all(LISTING.map(async (p) => [p, await create(p, 0)] as const)));
+			await until(() => LISTING.every((p) => emitted(p).includes(second[p]!)), 'the second jobs to be emitted');
+
+			// A Create and Wait execution holds a job that renders for 10 minutes; n8n is killed while it polls.
+			const started = await until(async () => {
+				const r = await fetch(`${base}/webhook/durable-lipsync`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ videoUrl: `${sandbox.url}/media/sample.mp4?sandbox_duration=600000`, audioUrl: `${sandbox.url}/media/sample.wav` }),
+				}).catch(() => undefined);
+				return r && r.status !== 404 ? r : undefined;
+			}, 'the create webhook');
+			expect(started.status).toBe(200);
+			const held = await until(() => sandbox.listJobs('chamelaion').find((j) => j.durationMs === 600_000)?.id, 'the held create');
+			await until(() => sandbox.requests.some((r) => r.provider === 'chamelaion' && r.method === 'GET' && r.url.includes(held)), 'the first status poll');
+			// Jobs that finish later: one while n8n is down, one that is still rendering when it crashes.
+			const slow = Object.fromEntries(await Promise.all(LISTING.map(async (p) => [p, await create(p, 8_000)] as const)));
+			const crashLog = log;
+			await stopN8n('SIGKILL');
+			const whileDown = Object.fromEntries(await Promise.all(LISTING.map(async (p) => [p, await create(p, 0)] as const)));
+
+			// Where the README says to look: one info line per created job in n8n's log, with the execution.
+			expect(crashLog).toMatch(new RegExp(`Lip Sync: created Chamelaion job ${held} \\(workflow lipsyncDurableWait, execution \\d+, node "Lip sync", item 0\\)`));
+
+			await startN8n(target, userFolder);
+			await until(() => LISTING.every((p) => emitted(p).includes(whileDown[p]!) && emitted(p).includes(slow[p]!)), 'the jobs that finished while n8n was down or after the restart');
+			// Two more polls per provider after that: nothing else comes out.
+			const seenLists = Object.fromEntries(LISTING.map((p) => [p, lists(p)]));
+			await until(() => LISTING.every((p) => lists(p) >= seenLists[p]! + 2), 'two more polls');
+			await new Promise((r) => setTimeout(r, 1_000)); // lets a (wrong) execution started by the last poll report
+			for (const p of LISTING) {
+				expect(emitted(p).sort(), p).toEqual([first[p], second[p], slow[p], whileDown[p]].sort());
+				expect(emitted(p)).not.toContain(old[p]);
+			}
+			expect(outputs.filter((o) => o.path === '/trigger' && o.id === held)).toEqual([]);
+		},
+		420_000,
+	);
+});
