@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { providerName, type LipSyncJob, type ProviderId } from '../../src';
-import { downloadOptions } from '../LipSync/actions/common.descriptions';
+import { optionsCollection } from '../LipSync/actions/common.descriptions';
 import { clientFactory, jobItem, toNodeError, type ItemOptions } from '../LipSync/helpers/utils';
 
 /** The providers whose jobs can be listed (JoggAI has only a lookup for one video + audio pair; Akool has no list). */
@@ -90,23 +90,7 @@ export class LipSyncTrigger implements INodeType {
 				description: 'Only jobs whose reference ID starts with this text (empty: every job of the account)',
 				displayOptions: { show: { provider: ['chamelaion'] } },
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Include Provider Response',
-						name: 'includeRaw',
-						type: 'boolean',
-						default: false,
-						description: "Whether to add the provider's own response under \"raw\" (for fields this node does not map)",
-					},
-					...downloadOptions,
-				],
-			},
+			optionsCollection('read'),
 		],
 	};
 

@@ -5,16 +5,14 @@
 //  - a job created by an execution that is then killed (SIGKILL) can be found in n8n's log, as the README says.
 // n8n runs once per target and is restarted once. Each workflow ends in an HTTP Request to a receiver in this test.
 // Diagnosis: LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLipSyncClient } from '../../src';
 import { startSandbox } from '../../src/sandbox';
 import type { ProviderId, Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage, quietPort } from './support/cli';
+import { TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, until as untilCli } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -30,26 +28,20 @@ const credId = (p: ProviderId) => `lsDurable${p.replace(/[^a-z0-9]/g, '')}`.slic
 const EVERY_5_S = '0,5,10,15,20,25,30,35,40,45,50,55 * * * * *';
 
 let sandbox: Sandbox;
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let receiverUrl = '';
-const outputs: Record<string, any>[] = [];
+let outputs: Record<string, any>[] = [];
 let child: ChildProcess | undefined;
 let log = '';
 const temp: string[] = [];
 let nodesDir = '';
 
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await check();
-		if (v !== undefined && v !== false) return v;
-		if (Date.now() > end) {
-			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
-		}
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
+/** Polls until `check` gives a value; a timeout shows the tail of n8n's log (and keeps it with LIPSYNC_N8N_LOG_FILE). */
+const until = <T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 90_000) =>
+	untilCli(check, what, ms, () => {
+		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
+		return `--- n8n log ---\n${log.slice(-4000)}`;
+	});
 
 function workflows() {
 	const trigger = (p: ProviderId, i: number) => ({
@@ -61,14 +53,7 @@ function workflows() {
 		credentials: { [CREDENTIAL[p]!]: { id: credId(p), name: p } },
 		parameters: { pollTimes: { item: [{ mode: 'custom', cronExpression: EVERY_5_S }] }, provider: p, triggerOn: 'finished', options: {} },
 	});
-	const report = (name: string, tag: string, i = 0) => ({
-		id: `report${tag}${i}`,
-		name,
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.2,
-		position: [400, i * 200],
-		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
-	});
+	const report = (name: string, tag: string, i = 0) => reportNode(receiverUrl, name, tag, [400, i * 200], `report${tag}${i}`);
 	return [
 		{
 			id: 'lipsyncDurableTrig',
@@ -112,23 +97,15 @@ function workflows() {
 beforeAll(async () => {
 	if (!anyToRun) return;
 	sandbox = await startSandbox({ apiKey: KEY, jobDurationMs: 200 });
-	receiver = createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (c: Buffer) => chunks.push(c));
-		req.on('end', () => {
-			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
-			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-		});
-	});
-	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-	receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+	receiver = await startReceiver();
+	receiverUrl = receiver.url;
+	outputs = receiver.outputs;
 	const tarball = await packPackage();
 	nodesDir = await installCommunityPackage(tarball);
 	temp.push(dirname(tarball), dirname(nodesDir));
 }, 180_000);
 
 afterAll(async () => {
-	receiver?.closeAllConnections();
 	receiver?.close();
 	await sandbox?.close();
 	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
@@ -138,56 +115,26 @@ async function prepare(target: CliTarget): Promise<string> {
 	const userFolder = newUserFolder(nodesDir);
 	temp.push(userFolder);
 	const credentials = LISTING.map((p) => ({ id: credId(p), name: p, type: CREDENTIAL[p], data: { apiKey: KEY, baseUrl: sandbox.baseUrl(p) } }));
-	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
-	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows()));
-	for (const args of [
-		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
-		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
-		['publish:workflow', '--id=lipsyncDurableTrig'],
-		['publish:workflow', '--id=lipsyncDurableWait'],
-	]) {
-		const r = await n8n(target, userFolder, args);
-		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
-	}
+	await importAndPublish(target, userFolder, credentials, workflows(), ['lipsyncDurableTrig', 'lipsyncDurableWait']);
 	return userFolder;
 }
 
 /** `n8n start` on the user folder, with n8n's default log level (info) and console output. */
 async function startN8n(target: CliTarget, userFolder: string): Promise<string> {
 	const port = await quietPort();
-	const env: NodeJS.ProcessEnv = {
-		...process.env,
-		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
-		NODE_ENV: 'production',
-		N8N_USER_FOLDER: userFolder,
+	const env = n8nEnv(target, userFolder, {
 		N8N_PORT: String(port),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		N8N_LOG_LEVEL: 'info',
-		NO_PROXY: '127.0.0.1,localhost',
-		no_proxy: '127.0.0.1,localhost',
-	};
-	delete env.VITEST;
-	delete env.VITEST_WORKER_ID;
-	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
-	child.stdout!.on('data', (d: Buffer) => (log += d));
-	child.stderr!.on('data', (d: Buffer) => (log += d));
+	});
+	child = spawnN8nStart(target, userFolder, env, (text) => (log += text));
 	return `http://127.0.0.1:${port}`;
 }
 
 async function stopN8n(signal: NodeJS.Signals): Promise<void> {
 	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
-	if (child && child.exitCode === null && child.signalCode === null) {
-		const exited = new Promise((r) => child!.once('exit', r));
-		child.kill(signal);
-		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-		await exited;
-		clearTimeout(timer);
-	}
+	await stopProcess(child, signal);
 	child = undefined;
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types';
 import { runNode, startNode } from './support/engine';
-import { credentialsFor, media, params } from './support/fixtures';
+import { credentialsFor, media, params, until } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
 
 let sandbox: Sandbox;
@@ -14,15 +14,6 @@ const require = createRequire(import.meta.url);
 const { Container } = require('@n8n/di') as { Container: { get(c: unknown): Record<string, (...a: unknown[]) => void> } };
 const { Logger } = require('@n8n/backend-common') as { Logger: unknown };
 
-async function until<T>(check: () => T, what: string, ms = 20_000): Promise<NonNullable<T>> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = check();
-		if (v) return v as NonNullable<T>;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
 
 function captureInfo() {
 	const logger = Container.get(Logger);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createLipSyncClient } from '../../src';
 import type { ProviderId, Sandbox } from '../../src/sandbox/types';
 import { PKG_ROOT, pollTrigger, runNode } from './support/engine';
-import { GOOD_KEY, credentialsFor, media } from './support/fixtures';
+import { GOOD_KEY, credentialsFor, media, until } from './support/fixtures';
 import { useSandbox } from './support/sandbox';
 
 let sandbox: Sandbox;
@@ -14,15 +14,6 @@ useSandbox({ jobDurationMs: 100 }, (s) => (sandbox = s));
 
 const LISTING: ProviderId[] = ['chamelaion', 'fishaudio-open', 'fishaudio-v1'];
 
-async function until<T>(check: () => T, what: string, ms = 30_000): Promise<NonNullable<T>> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = check();
-		if (v) return v as NonNullable<T>;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
 
 function creator(provider: ProviderId) {
 	const client = createLipSyncClient({ provider, apiKey: GOOD_KEY, baseUrl: sandbox.baseUrl(provider) });

@@ -173,7 +173,7 @@ const includeRawOption: INodeProperties = {
 	description: "Whether to add the provider's own response under \"raw\" (for fields this node does not map)",
 };
 
-export const downloadOptions: INodeProperties[] = [
+const downloadOptions: INodeProperties[] = [
 	{
 		displayName: 'Download Result',
 		name: 'download',

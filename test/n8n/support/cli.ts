@@ -2,8 +2,9 @@
  * Drives the real n8n CLI (installed by scripts/setup/30-n8n-cli.sh) against a fresh user folder with our
  * packed package installed as a community package, the way a self-hosted user installs it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -89,23 +90,32 @@ export interface CliResult {
 	stderr: string;
 }
 
-/** Runs one n8n command with its own task-runner broker port (so n8n processes never collide). */
-export async function n8n(target: CliTarget, userFolder: string, args: string[], timeoutMs = 90_000): Promise<CliResult> {
+/**
+ * The environment of one n8n process on `userFolder`: quiet (no telemetry, templates, version checks), loopback
+ * without proxy, and `extra` on top (e.g. N8N_PORT). Vitest's own variables are left out.
+ */
+export function n8nEnv(target: CliTarget, userFolder: string, extra: Record<string, string>): NodeJS.ProcessEnv {
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
 		NODE_ENV: 'production',
 		N8N_USER_FOLDER: userFolder,
-		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		NO_PROXY: '127.0.0.1,localhost',
 		no_proxy: '127.0.0.1,localhost',
+		...extra,
 	};
 	delete env.VITEST;
 	delete env.VITEST_WORKER_ID;
+	return env;
+}
+
+/** Runs one n8n command with its own task-runner broker port (so n8n processes never collide). */
+export async function n8n(target: CliTarget, userFolder: string, args: string[], timeoutMs = 90_000): Promise<CliResult> {
+	const env = n8nEnv(target, userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 	return await new Promise((resolve, reject) => {
 		const child = spawn(target.node, [n8nBin(target), ...args], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
@@ -139,4 +149,84 @@ export function listExamples(): string[] {
 		.filter((f) => f.endsWith('.json'))
 		.sort()
 		.map((f) => join(dir, f));
+}
+
+/** An HTTP server the workflows report to (an HTTP Request node posting $json): each body, with its path, in `outputs`. */
+export async function startReceiver(): Promise<{ url: string; outputs: Record<string, any>[]; close(): void }> {
+	const outputs: Record<string, any>[] = [];
+	const server = createHttpServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+		outputs,
+		close: () => {
+			server.closeAllConnections();
+			server.close();
+		},
+	};
+}
+
+/**
+ * Polls until `check` gives a value (generous: never used to assert a duration). On a timeout the error ends with
+ * `context()` (e.g. the tail of n8n's log).
+ */
+export async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000, context: () => string = () => ''): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined && v !== false) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${context()}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+/** An HTTP Request node that posts its item's json to `${receiverUrl}/${tag}` (see startReceiver). */
+export function reportNode(receiverUrl: string, name: string, tag: string, position: [number, number], id = `report${tag}`) {
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position,
+		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+	};
+}
+
+/** `n8n start` in the background; its stdout and stderr go to `output`. */
+export function spawnN8nStart(target: CliTarget, userFolder: string, env: NodeJS.ProcessEnv, output: (text: string) => void): ChildProcess {
+	const child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout!.on('data', (d: Buffer) => output(String(d)));
+	child.stderr!.on('data', (d: Buffer) => output(String(d)));
+	return child;
+}
+
+/** Stops an n8n process with `signal` (SIGKILL after 15 s) and resolves once it has exited. */
+export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((r) => child.once('exit', r));
+	child.kill(signal);
+	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+	await exited;
+	clearTimeout(timer);
+}
+
+/** Imports credentials and workflows into the user folder with the n8n CLI and publishes the given workflows. */
+export async function importAndPublish(target: CliTarget, userFolder: string, credentials: unknown[], workflows: unknown[], publish: string[]): Promise<void> {
+	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
+	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows));
+	for (const args of [
+		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
+		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
+		...publish.map((id) => ['publish:workflow', `--id=${id}`]),
+	]) {
+		const r = await n8n(target, userFolder, args);
+		if (r.code !== 0) throw new Error(`n8n ${args[0]} exited with ${r.code}\n${r.stdout}\n${r.stderr}`);
+	}
 }
