@@ -72,8 +72,11 @@ function load(file: string): Loaded {
  */
 export class WaitJournal {
   private readonly nodes: Map<string, NodeWaits>;
-  /** Each node's waits as JSON, so a write re-serialises only the nodes that changed. */
-  private readonly texts = new Map<string, string>();
+  /**
+   * Each wait as JSON, by node: a saved wait never changes, so it is serialised once, and a write of 10,000 waits
+   * joins strings instead of serialising every message again.
+   */
+  private readonly texts = new Map<string, Map<string, string>>();
   /** Nodes whose waits changed since the last write. */
   private readonly dirty = new Set<string>();
   private readonly claimed = new Set<string>();
@@ -84,6 +87,7 @@ export class WaitJournal {
   constructor(
     readonly file: string,
     private readonly log: JournalLog,
+    private readonly maxBytes = MAX_JOURNAL_BYTES,
   ) {
     const loaded = load(file);
     this.nodes = loaded.nodes;
@@ -101,7 +105,7 @@ export class WaitJournal {
           (moved ? ` It was kept as ${aside}: the job ids in it can be looked up with a job status node.` : ''),
       );
     }
-    for (const [key, waits] of this.nodes) this.texts.set(key, JSON.stringify(waits));
+    for (const key of this.nodes.keys()) this.dirty.add(key);
   }
 
   /** The waits journalled for one node (by the previous run or the previous instance), claiming them. */
@@ -156,7 +160,10 @@ export class WaitJournal {
   private render(): string {
     for (const key of this.dirty) {
       const waits = this.nodes.get(key) ?? {};
-      if (Object.keys(waits).length) this.texts.set(key, JSON.stringify(waits));
+      const before = this.texts.get(key) ?? new Map<string, string>();
+      const texts = new Map<string, string>();
+      for (const [k, w] of Object.entries(waits)) texts.set(k, before.get(k) ?? JSON.stringify(w));
+      if (texts.size) this.texts.set(key, texts);
       else {
         this.nodes.delete(key);
         this.texts.delete(key);
@@ -166,19 +173,23 @@ export class WaitJournal {
     const parts: string[] = [];
     let size = 0;
     let trimmed = false;
-    for (const [key, text] of this.texts) {
-      let value = text;
-      if (size + value.length > MAX_JOURNAL_BYTES) {
-        const bare = Object.fromEntries(Object.entries(this.nodes.get(key) ?? {}).map(([k, w]) => [k, { ...w, msg: {} }]));
-        value = JSON.stringify(bare);
-        trimmed = true;
+    for (const [key, texts] of this.texts) {
+      const waits = this.nodes.get(key) ?? {};
+      const entries: string[] = [];
+      for (const [k, text] of texts) {
+        let value = text;
+        if (size + value.length > this.maxBytes) {
+          value = JSON.stringify({ ...waits[k], msg: {} });
+          trimmed = true;
+        }
+        size += value.length + k.length + 4;
+        entries.push(`${JSON.stringify(k)}:${value}`);
       }
-      size += value.length + key.length + 4;
-      parts.push(`${JSON.stringify(key)}:${value}`);
+      parts.push(`${JSON.stringify(key)}:{${entries.join(',')}}`);
     }
     if (trimmed && !this.overWarned) {
       this.overWarned = true;
-      this.log.warn(`lipsync: the waits in flight exceed ${MAX_JOURNAL_BYTES / 1024 / 1024} MB of messages; some are journalled with their job id only, and resume with a message that holds just the job.`);
+      this.log.warn(`lipsync: the waits in flight exceed ${Math.round(this.maxBytes / 1024)} kB of messages; some are journalled with their job id only, and resume with a message that holds just the job.`);
     }
     return `{"version":1,"nodes":{${parts.join(',')}}}\n`;
   }
