@@ -70,17 +70,21 @@ async function createJob(durationMs = 1_500): Promise<string> {
 }
 
 describe(`the journal of waits in flight, Node-RED ${RED_VERSION} with default settings`, () => {
-  it('a redeploy keeps the journalled wait; the new node routes the job once and the journal empties', async () => {
+  it('a redeploy keeps the journalled wait; the new node resumes it and routes it once (here: cancelled), and the journal empties', { timeout: 90_000 }, async () => {
     await deploy(flow());
-    const jobId = await createJob();
+    // A job that cannot end during the test on its own: the test decides when the wait ends (msg.cancel).
+    const jobId = await createJob(10 * 60_000);
     RED.nodes.getNode('wait').receive({ jobId, order: 'A-17' });
     await until(() => journal().includes(jobId), 'the wait in the journal');
     await deploy(flow({ name: 'renamed' }));
     expect(journal()).toContain(jobId);
-    const [done] = await until(() => (at('done').length ? at('done') : undefined), 'the completed job');
-    expect(done).toMatchObject({ jobId, order: 'A-17', payload: { status: 'completed' } });
+    await until(() => logs.some((l) => /Resuming 1 wait/.test(l) && l.includes(jobId)), 'the new node to resume the wait');
+    RED.nodes.getNode('wait').receive({ cancel: jobId });
+    const [out] = await until(() => (at('fail').length ? at('fail') : undefined), 'the cancelled job');
+    expect(out).toMatchObject({ jobId, order: 'A-17', error: { code: 'ABORTED' } });
     await until(() => !existsSync(journalFile()), 'the journal to be emptied');
-    expect(at('done')).toHaveLength(1);
+    expect(at('fail')).toHaveLength(1);
+    expect(at('done')).toHaveLength(0);
   });
 
   it('a node removed by a deploy forgets its waits: nothing is routed and nothing stays in the journal', async () => {

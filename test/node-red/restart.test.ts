@@ -19,6 +19,8 @@ let sandbox: Sandbox;
 const dirs: string[] = [];
 const RED_JS = redRequire.resolve('node-red/red.js');
 const JOURNAL = 'lipsync-waits.json';
+/** Two Node-RED starts per test: ample room on a loaded 2-core machine (never used to assert a duration). */
+const CLI_TEST_TIMEOUT = 180_000;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ apiKey: SANDBOX_KEY });
@@ -188,7 +190,7 @@ describe('Node-RED CLI with default settings (no context store configured)', () 
       }
       expect(red.results()).toHaveLength(1);
       expect(red.createsHere()).toBe(1);
-    });
+    }, CLI_TEST_TIMEOUT);
   }
 
   it('names the job ids in the log when their wait node was deleted while Node-RED was down, and forgets them', async () => {
@@ -203,7 +205,7 @@ describe('Node-RED CLI with default settings (no context store configured)', () 
       await stopped(second);
     }
     expect(red.results()).toHaveLength(0);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('says so when the account changed provider while Node-RED was down, with the job id, and does not poll the other API', async () => {
     const red = new Red();
@@ -221,7 +223,7 @@ describe('Node-RED CLI with default settings (no context store configured)', () 
       await stopped(second);
     }
     expect(sandbox.requests.filter((r) => r.method === 'GET' && r.provider === 'chamelaion').length).toBe(polls);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   for (const [what, text] of [
     ['corrupt', 'not json at all {{{'],
@@ -240,7 +242,7 @@ describe('Node-RED CLI with default settings (no context store configured)', () 
       } finally {
         await stopped(run);
       }
-    });
+    }, CLI_TEST_TIMEOUT);
   }
 });
 
@@ -256,4 +258,4 @@ it('with a persistent context store configured, a wait also resumes after a rest
     await stopped(second);
   }
   expect(red.results()).toHaveLength(1);
-});
+}, CLI_TEST_TIMEOUT);
