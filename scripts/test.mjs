@@ -1,5 +1,5 @@
 // The whole test suite, as the README and .ci/run call it: build, then every vitest lane, then one summary line.
-//   lane "node20": every test under test/ on this machine's Node (Node-RED 4, n8n engine 2.8, n8n CLI e2e).
+//   lane "node22": every test under test/ on Node 22 (Node-RED 4, n8n engine 2.8, the n8n CLIs end to end).
 //   further lanes come from scripts/lanes/*.mjs (e.g. Node-RED 5 on Node 24); each exports
 //   { name, available(): boolean|string, command(): {cmd, args, env} } and is skipped, loudly, when unavailable
 //   outside CI. In CI (CI=true) an unavailable lane is a failure.
@@ -34,11 +34,14 @@ if (run(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
 }
 
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+// Node 20 is past its end of life and outside the engines range: the main lane runs on the Node 22 that
+// scripts/setup/00-node.sh installs (this script itself may run on any Node that runs npm).
+const node22 = join(root, '.ci/extras/node22/node_modules/node/bin/node');
 const lanes = [
   {
-    name: 'node20',
-    available: () => true,
-    command: () => ({ cmd: process.execPath, args: [vitest, 'run', ...onlyArgs], env: {} }),
+    name: 'node22',
+    available: () => existsSync(node22) || `no Node 22 at ${node22}: run bash scripts/setup-extras.sh`,
+    command: () => ({ cmd: node22, args: [vitest, 'run', ...onlyArgs], env: {} }),
   },
 ];
 const laneDir = join(root, 'scripts/lanes');

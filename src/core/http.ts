@@ -1,6 +1,6 @@
 import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact } from './errors';
 import type { AccountLimiters } from './limiter';
-import type { ParsedResponse, ProviderAdapter, ProviderFailure, RequestSpec } from './provider';
+import type { ParsedResponse, ProviderFailure, RequestSpec, WireAdapter } from './provider';
 import { abortError } from './time';
 import type { Clock, Delay, Transport, TransportRequest } from './types';
 
@@ -16,7 +16,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
 export interface HttpContext {
-  adapter: ProviderAdapter;
+  adapter: WireAdapter;
   baseUrl: string;
   apiKey: string;
   transport: Transport;
@@ -102,9 +102,10 @@ export async function send(
         connectTimeoutMs: ctx.connectTimeoutMs,
         readTimeoutMs: ctx.readTimeoutMs,
         signal: wire.signal,
+        ...(spec.binary ? { binary: true, maxResponseBytes: spec.maxResponseBytes } : {}),
       });
-      const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body) };
-      const failure = adapter.checkResponse(parsed) ?? unparsable(parsed);
+      const parsed: ParsedResponse = { status: res.status, headers: res.headers, text: res.body, json: parseJson(res.body), bytes: res.bytes };
+      const failure = adapter.checkResponse(parsed) ?? (spec.binary && isBytesBody(parsed) ? null : unparsable(parsed));
       if (!failure) return parsed;
       retryAfterMs = failure.retryAfterMs ?? parseRetryAfter(res.headers, ctx.clock.now());
       error = fail(failure.message, {
@@ -161,8 +162,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A 2xx binary answer that is not JSON or text (the audio itself). */
+export function isBytesBody(res: ParsedResponse): boolean {
+  const type = (res.headers['content-type'] ?? '').toLowerCase();
+  return res.status >= 200 && res.status < 300 && res.bytes !== undefined && res.bytes.length > 0 && !/json|^text\//.test(type);
+}
+
 /** A 2xx that is not JSON is a provider fault (HTML error page, truncated body). */
 function unparsable(res: ParsedResponse): ProviderFailure | null {
+  // No Content (a delete) is a complete answer.
+  if (res.status === 204) return null;
   if (res.status >= 200 && res.status < 300 && (res.json === undefined || typeof res.json !== 'object')) {
     const snippet = res.text.slice(0, 80).replace(/\s+/g, ' ');
     return {

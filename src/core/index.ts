@@ -10,3 +10,5 @@ export type { CreateInput, ListQuery, PollHints, RateLimit, ProviderAdapter } fr
 export { inspectMedia, checkMedia, type BinaryMedia, type MediaInfo, type MediaLimits } from './media';
 export { checkS3Storage, uploadToS3, type S3StorageConfig, type UploadedObject } from './storage';
 export { openDownload, downloadToFile, type Download, type DownloadOptions } from './download';
+export * from './speech';
+export { openSession, type Session, type SessionOptions } from './session';

@@ -10,6 +10,10 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
   multipart?: MultipartPart[];
+  /** The success answer may be bytes rather than JSON (audio): see ParsedResponse.bytes. */
+  binary?: boolean;
+  /** For binary answers: the longest body accepted (the transport's default otherwise). */
+  maxResponseBytes?: number;
 }
 
 /** What an adapter makes of an error response (or a 2xx whose body says it failed). */
@@ -28,6 +32,8 @@ export interface ParsedResponse {
   /** Parsed JSON, or undefined when the body was not JSON. */
   json: unknown;
   text: string;
+  /** The raw body of a `binary` request. */
+  bytes?: Uint8Array;
 }
 
 export interface RateLimit {
@@ -87,6 +93,21 @@ export interface RecoveryContext {
   send(spec: RequestSpec): Promise<ParsedResponse>;
   /** When the lost create was sent (client clock). */
   sentAt: number;
+}
+
+/** What the shared HTTP machinery (`send`, `openSession`) needs of an API surface: auth, error mapping, limits. */
+export interface WireAdapter {
+  id: ProviderId;
+  displayName: string;
+  defaultBaseUrl: string;
+  /** Headers that authenticate a request. */
+  authHeaders(apiKey: string): Record<string, string>;
+  /** Extra secrets (besides the API key) to scrub from messages. */
+  secrets?(apiKey: string): string[];
+  /** Returns null when the response is a success, else what went wrong. */
+  checkResponse(res: ParsedResponse): ProviderFailure | null;
+  /** Documented client-side limits. */
+  rateLimits: { create?: RateLimit; read?: RateLimit };
 }
 
 /**

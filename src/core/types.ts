@@ -74,6 +74,12 @@ export interface TransportRequest {
   /** Time allowed for the response (headers and body) once the request was sent. */
   readTimeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * The answer may be bytes (synthesized audio): the transport returns them as `bytes`, and `body` holds text only
+   * when the Content-Type is JSON or text. Bodies longer than `maxResponseBytes` fail (default 64 MiB).
+   */
+  binary?: boolean;
+  maxResponseBytes?: number;
 }
 
 export interface TransportResponse {
@@ -81,6 +87,8 @@ export interface TransportResponse {
   /** Header names lower-cased. */
   headers: Record<string, string>;
   body: string;
+  /** The raw body, for `binary` requests. */
+  bytes?: Uint8Array;
 }
 
 /**

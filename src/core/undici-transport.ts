@@ -33,6 +33,26 @@ export function classifyNetworkError(error: unknown): TransportFailure {
   return new TransportFailure(message, 'other', true, { cause: error });
 }
 
+const DEFAULT_MAX_BINARY = 64 * 1024 * 1024;
+
+/** JSON and text answers are also handed over as text (a provider's error body on a binary request). */
+export const textual = (contentType: string | undefined): boolean => /json|^\s*text\//i.test(contentType ?? '');
+
+/** The whole body, refusing (and dropping the connection) past `max` bytes: a hostile answer cannot fill memory. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw Object.assign(new Error(`the answer is larger than ${max} bytes`), { code: 'LIPSYNC_BODY_TOO_LARGE' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The default transport: undici with a pooled Agent, connect/read timeouts and no automatic retries. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const agent = new Agent({
@@ -63,10 +83,11 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         bodyTimeout: req.readTimeoutMs,
         signal: req.signal,
       });
-      const text = await res.body.text();
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-      return { status: res.statusCode, headers, body: text };
+      if (!req.binary) return { status: res.statusCode, headers, body: await res.body.text() };
+      const bytes = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_BINARY);
+      return { status: res.statusCode, headers, body: textual(headers['content-type']) ? bytes.toString('utf8') : '', bytes };
     } catch (error) {
       throw classifyNetworkError(error);
     }

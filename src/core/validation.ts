@@ -15,3 +15,8 @@ export function formatZodError(error: z.ZodError, providerLabel?: string): strin
     })
     .join('; ');
 }
+
+/** The object without its undefined and '' values (hosts send empty fields for "not set"). */
+export function stripEmpty<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
+}

@@ -1,4 +1,4 @@
-import { PROVIDER_IDS, adapters, createLipSyncClient, providerName, type LipSyncClient, type ProviderId, type S3StorageConfig } from '../index';
+import { ERROR_CODES, LipSyncError, PROVIDER_IDS, adapters, createLipSyncClient, createSpeechClient, isSpeechProvider, providerName, type LipSyncClient, type ProviderId, type S3StorageConfig, type SpeechClient } from '../index';
 import { CallbackHub } from './lib/callbacks';
 import type { AccountNode, NodeAPI, NodeDef } from './lib/red-types';
 
@@ -45,6 +45,7 @@ export = function register(RED: NodeAPI): void {
     this.provider = def.provider;
     const baseUrl = (def.baseUrl ?? '').trim() || undefined;
     let client: LipSyncClient | undefined;
+    let speech: SpeechClient | undefined;
 
     // Created on first use, then shared by every node on this account: one connection pool, one rate limiter.
     // Invalid settings (empty key, bad base URL) throw here, into the job node's error path, naming the field.
@@ -59,13 +60,29 @@ export = function register(RED: NodeAPI): void {
       return client;
     };
 
+    // Speech and voices (Fish Audio accounts): the same key and host, a client of its own on the shared limiters.
+    this.getSpeechClient = () => {
+      if (!isSpeechProvider(this.provider)) {
+        throw new LipSyncError(ERROR_CODES.NOT_SUPPORTED, `${providerName(this.provider)} has no speech API here: use a Fish Audio account, or bring audio from any TTS node`, { provider: this.provider, field: 'account' });
+      }
+      speech ??= createSpeechClient({
+        provider: this.provider,
+        apiKey: this.credentials?.apiKey ?? '',
+        baseUrl,
+        userAgent: `lipsync-kit node-red/${typeof RED.version === 'function' ? RED.version() : ''}`,
+      });
+      return speech;
+    };
+
     // Akool callbacks: the callback nodes verify with these and hand the jobs to the waits on this account.
     this.callbacks = new CallbackHub();
     this.callbackSecrets = () => ({ clientId: (this.credentials?.clientId ?? '').trim(), clientSecret: this.credentials?.apiKey ?? '' });
 
     this.on('close', (_removed, done) => {
-      const closing = client?.close();
+      const closingSpeech = speech?.close();
+      const closing = client || speech ? Promise.all([client?.close(), closingSpeech]) : undefined;
       client = undefined;
+      speech = undefined;
       if (!closing) return done();
       // Job nodes abort their requests in their own close handlers; do not hold a redeploy on a slow socket.
       let timer: NodeJS.Timeout | undefined;

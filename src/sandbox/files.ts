@@ -1,5 +1,6 @@
 import { bytesResponse, json, mediaType, type WireResponse } from './http';
 import { COVER_JPEG, type AssetStore, type Samples } from './media';
+import type { SpeechStore } from './speech';
 import { viewJob, type JobStore } from './state';
 import { SANDBOX_PROVIDERS, type ProviderId } from './types';
 
@@ -9,6 +10,7 @@ import { SANDBOX_PROVIDERS, type ProviderId } from './types';
  *   GET /results/<provider>/<jobId>.mp4 | .jpg          result video and cover of a completed job
  *   PUT /storage/joggai/<assetId>                       JoggAI signed upload URL
  *   GET /assets/joggai/<assetId>/<filename>             the uploaded bytes
+ *   GET /speech/<audioId>.wav                           audio made by a Fish Audio TTS request
  */
 
 export const UPLOAD_LIMIT = 100 * 1024 * 1024;
@@ -32,6 +34,7 @@ export class FileRoutes {
     private readonly jobs: JobStore,
     private readonly assets: AssetStore,
     resultBytes?: number,
+    private readonly speech?: SpeechStore,
   ) {
     const pad = (resultBytes ?? 0) - samples.mp4.length;
     if (pad < BOX_HEADER) this.result = { data: samples.mp4, contentType: 'video/mp4' };
@@ -56,6 +59,11 @@ export class FileRoutes {
       if (!job || viewJob(job, now).status !== 'completed') return undefined;
       return result[3] === 'mp4' ? this.result : { data: COVER_JPEG, contentType: 'image/jpeg' };
     }
+    const speech = /^\/speech\/([0-9a-f]+)\.wav$/.exec(pathname);
+    if (speech) {
+      const audio = this.speech?.audioFile(speech[1]!);
+      return audio ? { data: audio, contentType: 'audio/wav' } : undefined;
+    }
     const asset = /^\/assets\/joggai\/([^/]+)\/[^/]+$/.exec(pathname);
     const stored = asset ? this.assets.get(asset[1]!) : undefined;
     return stored?.data ? { data: stored.data, contentType: stored.contentType } : undefined;
@@ -68,7 +76,7 @@ export class FileRoutes {
       return upload ? this.put(upload[1]!, headers, body, tooLarge) : undefined;
     }
     if (method !== 'GET' && method !== 'HEAD') return undefined;
-    if (!/^\/(media|results|assets)\//.test(pathname)) return undefined;
+    if (!/^\/(media|results|assets|speech)\//.test(pathname)) return undefined;
     const file = this.lookup(pathname);
     return file ? bytesResponse(headers.range, file.data, file.contentType, file.size) : json(404, { error: 'not found' });
   }

@@ -9,6 +9,8 @@ export interface MultipartFile {
 export interface MultipartForm {
   fields: Record<string, string>;
   files: Record<string, MultipartFile>;
+  /** Every file part in order, with its field name (a field may carry several files). */
+  fileList: Array<MultipartFile & { name: string }>;
 }
 
 /** Returns undefined when the body is not well-formed multipart for that Content-Type. */
@@ -16,7 +18,7 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartForm
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   const marker = boundary ? `--${(boundary[1] ?? boundary[2]!).trim()}` : undefined;
   if (!marker) return undefined;
-  const form: MultipartForm = { fields: {}, files: {} };
+  const form: MultipartForm = { fields: {}, files: {}, fileList: [] };
   const delimiter = Buffer.from(`\r\n${marker}`);
   // Prefixing CRLF lets the first boundary be found like the others.
   const data = Buffer.concat([Buffer.from('\r\n'), body]);
@@ -39,6 +41,7 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartForm
       if (filename !== undefined) {
         const type = /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim() || 'application/octet-stream';
         form.files[name] = { filename, contentType: type, data: Buffer.from(content) };
+        form.fileList.push({ name, ...form.files[name]! });
       } else form.fields[name] = content.toString('utf8');
     }
     at = next;

@@ -11,6 +11,7 @@ import { WIRES, mountedAt } from './providers';
 import { failureText, type Identity, type KeyRing, type ProviderWire, type RouteContext } from './providers/common';
 import { RateLimiter } from './ratelimit';
 import { findRoute, loggedBody, parseRequest } from './request';
+import { SpeechStore } from './speech';
 import { JobStore, snapshot, type StoredJob } from './state';
 import { SANDBOX_PROVIDERS, type ProviderId, type RecordedRequest, type Sandbox, type SandboxOptions } from './types';
 
@@ -40,6 +41,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   faults.set(options.faults);
   const limiter = new RateLimiter(options.rateLimits);
   const assets = new AssetStore();
+  const speech = new SpeechStore();
   const tokens = new Map<string, Identity>();
   let origin = '';
   let port = 0;
@@ -54,7 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }),
   );
   if (options.resultBytes !== undefined && !(Number.isSafeInteger(options.resultBytes) && options.resultBytes >= 0)) throw new TypeError('resultBytes must be a whole number of bytes >= 0');
-  const files = new FileRoutes(samples, jobs, assets, options.resultBytes);
+  const files = new FileRoutes(samples, jobs, assets, options.resultBytes, speech);
 
   const keys: KeyRing = {
     identify: (key) => (key === apiKey ? 'ok' : key === NO_CREDITS_KEY ? 'no-credits' : undefined),
@@ -149,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const retryAfterSec = limiter.check(wire.id, route.create === true, now);
       if (retryAfterSec !== undefined) return wire.error('rate-limited', { retryAfterSec });
       if (route.create && identity === 'no-credits') return wire.error('no-credits');
-      const ctx: RouteContext = { now, identity, jobs, assets, keys, origin, resultUrl, coverUrl, scheduleCallbacks };
+      const ctx: RouteContext = { now, identity, jobs, assets, speech, keys, origin, resultUrl, coverUrl, scheduleCallbacks };
       return route.handle(wreq, ctx, params);
     };
     respond(res, { provider: wire.id, method: wreq.method, url: entry.url, explicitOnly: false }, wire, produce, entry);
@@ -253,6 +255,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       requests.length = 0;
       callbacks.reset();
       assets.clear();
+      speech.clear();
       tokens.clear();
       limiter.clear();
       faults.set(options.faults);

@@ -69,7 +69,7 @@ const freePort = () =>
   });
 
 describe('the demo (npm start)', () => {
-  it('lip-syncs the sample audio bytes in embedded Node-RED, prints the progress and writes a real MP4 it names', async () => {
+  it('by default runs the whole chain: script text -> Fish Audio speech -> lip-sync -> a real MP4 it names', async () => {
     const output = join(tmp, 'output');
     const run = await demo(['--output', output]);
     expect(run.code, `${run.out}\n${run.err}`).toBe(0);
@@ -78,13 +78,34 @@ describe('the demo (npm start)', () => {
     const file = join(output, files[0]!);
     expect(files[0]).toMatch(/^lipsync-.+\.mp4$/);
     expect(run.out).toContain(file);
-    expect(run.out).toMatch(/sent as bytes/);
-    expect(run.out).toMatch(/status: (queued|processing)/);
+    expect(run.out).toContain('Provider: Fish Audio (open API) in the sandbox');
+    expect(run.out).toMatch(/Script: {3}"Hello! This video was made from a script/);
+    expect(run.out).toMatch(/status: speech: generating speech/);
+    expect(run.out).toMatch(/✓ Speech: \d+ characters spoken in voice sandbox-voice-anna, WAV at http:\/\/127\.0\.0\.1:\d+\/speech\//);
     expect(run.out).toMatch(/status: completed/);
     const info = inspectMedia(readFileSync(file));
     expect(info).toMatchObject({ container: 'mp4', kind: 'video', hasVideoTrack: true });
-    expect(info.durationSeconds).toBeGreaterThan(0);
-    // The bytes went through JoggAI's upload in the sandbox; no warnings or errors on the way.
+    expect(run.err).toBe('');
+  });
+
+  it('--script and --clone: the voice is cloned from the recording first and speaks the given script', async () => {
+    const output = join(tmp, 'cloned');
+    const run = await demo(['--output', output, '--script', 'Spoken in a cloned voice.', '--clone', join(ROOT, 'src/sandbox/assets/sample.wav')]);
+    expect(run.code, `${run.out}\n${run.err}`).toBe(0);
+    expect(run.out).toMatch(/status: clone voice: cloned: My voice/);
+    expect(run.out).toMatch(/✓ Speech: 25 characters spoken in voice voice_[0-9a-f]+/);
+    expect(readdirSync(output)).toHaveLength(1);
+  });
+
+  it('--audio lip-syncs the sample audio bytes instead (no speech), through JoggAI in the sandbox', async () => {
+    const output = join(tmp, 'audio');
+    const run = await demo(['--output', output, '--audio']);
+    expect(run.code, `${run.out}\n${run.err}`).toBe(0);
+    expect(run.out).toContain('Provider: JoggAI in the sandbox');
+    expect(run.out).toMatch(/sent as bytes/);
+    expect(run.out).toMatch(/status: (queued|processing)/);
+    const [name] = readdirSync(output);
+    expect(inspectMedia(readFileSync(join(output, name!)))).toMatchObject({ container: 'mp4', kind: 'video' });
     expect(run.err).toBe('');
   });
 

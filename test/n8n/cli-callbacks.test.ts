@@ -1,4 +1,4 @@
-// Akool callbacks end to end in a real `n8n start` (n8n 2.8.4 on Node 20, n8n 2.41.1 on Node 24): the packed package installed as a
+// Akool callbacks end to end in a real `n8n start` (n8n 2.8.4 on Node 22, n8n 2.41.1 on Node 24): the packed package installed as a
 // community package, the sandbox in this process sending its signed, encrypted callbacks to n8n's real HTTP port.
 //  - Create and Wait with "Wait For: Akool Callback" parks the execution and is resumed by the callback: one create,
 //    zero status requests; forged and late callbacks are refused (401) and resume nothing.

@@ -1,4 +1,4 @@
-// End to end with the real n8n CLI, on n8n 2.8.4 / Node 20 and n8n 2.41.1 / Node 24: the packed package installed
+// End to end with the real n8n CLI, on n8n 2.8.4 / Node 22 and n8n 2.41.1 / Node 24: the packed package installed
 // as a community package into a fresh user folder, credentials and the example workflows imported with
 // `n8n import:*`, then `n8n execute --id`. Provider traffic goes to a sandbox in this process over real HTTP.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ afterAll(async () => {
 const NODE_TYPE = '@lipsync-kit/n8n-nodes-lipsync.lipSync';
 /** One `n8n execute` takes 2-4 s here; a loaded CI machine gets ample room. */
 const CLI_TEST_TIMEOUT = 120_000;
-const IDS = { joggai: 'lsJoggAiApi', akool: 'lsAkoolApi', bad: 'lsJoggAiBadKey' };
+const IDS = { joggai: 'lsJoggAiApi', akool: 'lsAkoolApi', fish: 'lsFishOpenApi', bad: 'lsJoggAiBadKey' };
 
 /** The example workflows, pointed at this run's sandbox, polling fast; plus example 01 with a wrong key. */
 function workflowsFor(sandboxUrl: string) {
@@ -66,6 +66,7 @@ describe.each(TARGETS)('$label', (target: CliTarget) => {
 		const credentials = [
 			{ id: IDS.joggai, name: 'JoggAI account', type: 'lipSyncKitJoggAiApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('joggai') } },
 			{ id: IDS.akool, name: 'Akool account', type: 'lipSyncKitAkoolApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('akool') } },
+			{ id: IDS.fish, name: 'Fish Audio account', type: 'lipSyncKitFishAudioOpenApi', data: { apiKey: 'sandbox-key', baseUrl: sandbox.baseUrl('fishaudio-open') } },
 			{ id: IDS.bad, name: 'JoggAI wrong key', type: 'lipSyncKitJoggAiApi', data: { apiKey: BAD_KEY, baseUrl: sandbox.baseUrl('joggai') } },
 		];
 		writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
@@ -107,6 +108,22 @@ describe.each(TARGETS)('$label', (target: CliTarget) => {
 		expect(out.json.status).toBe('completed');
 		expect(out.binary?.video).toMatchObject({ mimeType: expect.stringMatching(/^video\//) });
 		expect(sandbox.requests.some((r) => r.provider === 'joggai' && r.path === '/v2/upload/asset')).toBe(true);
+	}, CLI_TEST_TIMEOUT);
+
+	it.skipIf(skip)('example 04: a script spoken (Generate Speech), its audio URL lip-synced, the video file out', async () => {
+		const result = await n8n(target, userFolder, ['execute', '--id=lipsyncExample04', '--rawOutput']);
+		expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+		const runData = parseRun(result.stdout).data.resultData.runData;
+		const speech = runData['Speak the script']![0]!.data!.main[0]![0]!.json;
+		const out = runData['Make the speaker talk']![0]!.data!.main[0]![0]!;
+		expect(speech).toMatchObject({ voiceId: 'sandbox-voice-anna', audioUrl: expect.stringMatching(/\/speech\/[0-9a-f]+\.wav$/) });
+		expect(out.json).toMatchObject({ provider: 'fishaudio-open', status: 'completed' });
+		expect(out.binary?.video).toMatchObject({ mimeType: expect.stringMatching(/^video\//) });
+		const tts = sandbox.requests.filter((r) => r.provider === 'fishaudio-open' && r.path === '/api/open/tts').at(-1)!;
+		expect(tts.headers.authorization).toBe('Bearer sandbox-key');
+		expect(tts.body).toMatchObject({ reference_id: 'sandbox-voice-anna', cache: true });
+		const create = sandbox.requests.filter((r) => r.provider === 'fishaudio-open' && r.path === '/api/open/lip-sync/create').at(-1)!;
+		expect((create.body as { audio_url: string }).audio_url).toBe(speech.audioUrl);
 	}, CLI_TEST_TIMEOUT);
 
 	it.skipIf(skip)('a wrong API key fails the execution with the provider error and without the key', async () => {

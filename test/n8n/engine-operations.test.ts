@@ -44,7 +44,8 @@ describe('the package as n8n loads it', () => {
 	it('offers Get Many only to providers with a list, and provider options only for their provider', async () => {
 		const { nodeTypes } = await loadPackage();
 		const props = nodeTypes[NODE_TYPE]!.description.properties;
-		const operations = props.filter((p) => p.name === 'operation');
+		// The job operations (the voice resource has a Get Many of its own, for the Fish Audio providers).
+		const operations = props.filter((p) => p.name === 'operation' && p.displayOptions?.show?.resource?.includes('job'));
 		const listFor = operations.filter((p) => p.options?.some((o) => 'value' in o && o.value === 'getAll')).flatMap((p) => p.displayOptions?.show?.provider);
 		expect(listFor.sort()).toEqual([...LISTING].sort());
 		// Every variant of a parameter (one per operation) is shown only for its provider.

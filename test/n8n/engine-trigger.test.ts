@@ -99,8 +99,8 @@ it('Chamelaion: only jobs whose reference id starts with the prefix', async () =
 it('the example pair: part 1 creates reference-tagged jobs and returns, part 2 emits each of them once when finished, with the video', async () => {
 	const read = (name: string) =>
 		JSON.parse(readFileSync(join(PKG_ROOT, 'examples-n8n', name), 'utf8').replaceAll('http://127.0.0.1:4010', sandbox.url)) as { nodes: { type: string; parameters: Record<string, unknown> }[] };
-	const createNode = read('04 - Scheduled batch, part 1 - create the jobs and return.json').nodes.find((n) => n.type.endsWith('.lipSync'))!;
-	const triggerNode = read('05 - Scheduled batch, part 2 - each finished video.json').nodes.find((n) => n.type.endsWith('.lipSyncTrigger'))!;
+	const createNode = read('05 - Scheduled batch, part 1 - create the jobs and return.json').nodes.find((n) => n.type.endsWith('.lipSync'))!;
+	const triggerNode = read('06 - Scheduled batch, part 2 - each finished video.json').nodes.find((n) => n.type.endsWith('.lipSyncTrigger'))!;
 	const credentials = credentialsFor(sandbox, 'chamelaion');
 	const base = await pollTrigger({ parameters: triggerNode.parameters, credentials });
 	// What part 1's Code node hands the Lip Sync node.

@@ -51,7 +51,7 @@ export interface EmbeddedRed {
  * Real Node-RED embedded in the test process (RED.init + RED.start) with the BUILT package from the repository
  * root (nodesDir). Resolves once the initial flows have started: RED.start() resolves before that.
  */
-export async function startEmbeddedRed(options: { httpNodeRoot?: string; level?: string } = {}): Promise<EmbeddedRed> {
+export async function startEmbeddedRed(options: { httpNodeRoot?: string; httpAdminRoot?: string; level?: string } = {}): Promise<EmbeddedRed> {
   const userDir = mkdtempSync(join(tmpdir(), 'lipsync-red-'));
   const RED = redRequire('node-red');
   const express = redRequire('express');
@@ -62,7 +62,7 @@ export async function startEmbeddedRed(options: { httpNodeRoot?: string; level?:
     nodesDir: [ROOT],
     flowFile: 'flows.json',
     credentialSecret: false,
-    httpAdminRoot: false,
+    httpAdminRoot: options.httpAdminRoot ?? false,
     httpNodeRoot: options.httpNodeRoot ?? false,
     disableEditor: true,
     fileWorkingDirectory: userDir,
@@ -70,6 +70,7 @@ export async function startEmbeddedRed(options: { httpNodeRoot?: string; level?:
     logging: { console: { level: options.level ?? 'warn', metrics: false, audit: false } },
   });
   if (options.httpNodeRoot) app.use(options.httpNodeRoot, RED.httpNode);
+  if (options.httpAdminRoot) app.use(options.httpAdminRoot, RED.httpAdmin);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const started = new Promise((r) => RED.events.once('flows:started', r));
   await RED.start();

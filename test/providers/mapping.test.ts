@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedResponse } from '../../src/core/provider';
-import { adapters } from '../../src/providers';
+import { adapters } from '../../src/registry';
 import { AKOOL_CODES } from '../../src/providers/akool';
 import { JOGGAI_CODES } from '../../src/providers/joggai';
 

@@ -49,6 +49,8 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 	const label = role === 'video' ? 'Video' : 'Audio';
 	const source = `${role}Source`;
 	const binaryDefault = role === 'video' ? 'video' : 'data';
+	// Create and Wait can make the audio from text first (Fish Audio): then no audio input is asked for.
+	const spoken = role === 'audio' ? { audioFromText: [true] } : {};
 	return [
 		{
 			displayName: `${label} Source`,
@@ -59,6 +61,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 				{ name: 'URL', value: 'url', description: 'A public http(s) URL the provider downloads' },
 			],
 			default: 'url',
+			displayOptions: { hide: { ...spoken } },
 		},
 		{
 			displayName: `${label} URL`,
@@ -68,7 +71,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 			default: '',
 			placeholder: role === 'video' ? 'https://example.com/presenter.mp4' : 'https://example.com/voice.mp3',
 			description: `Public http(s) URL of the ${role} the provider downloads`,
-			displayOptions: { hide: { [source]: ['binary'] } },
+			displayOptions: { hide: { [source]: ['binary'], ...spoken } },
 		},
 		{
 			displayName: `${label} Input Binary Field`,
@@ -81,7 +84,7 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 				role === 'video'
 					? 'With Chamelaion both files go up in one request, so set Audio Source to Binary File too'
 					: 'A TTS node usually puts its audio in the field "data"',
-			displayOptions: { show: { [source]: ['binary'] } },
+			displayOptions: { show: { [source]: ['binary'] }, hide: { ...spoken } },
 		},
 	];
 }

@@ -1,10 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { providerName, type ProviderId } from '../../../src';
+import { isSpeechProvider, providerName, type ProviderId } from '../../../src';
 import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
 import { recordCreatedJob } from '../helpers/jobRecord';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
-import { operations, WAITING_OPERATIONS, type JobOperationName } from './job';
+import { operations, WAITING_OPERATIONS, type JobOperation, type JobOperationName } from './job';
+import { operations as speechOperations } from './speech';
+import { operations as voiceOperations } from './voice';
+
+const OTHER_RESOURCES: Record<string, Record<string, JobOperation>> = { speech: speechOperations, voice: voiceOperations };
 
 /**
  * Runs the selected operation for every input item. Items are processed one by one, except for the waiting
@@ -16,13 +20,17 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const provider = this.getNodeParameter('provider', 0) as ProviderId;
 	const resource = this.getNodeParameter('resource', 0) as string;
-	const operation = this.getNodeParameter('operation', 0) as JobOperationName;
+	// Speech and voice operations exist only for the Fish Audio providers: for the others there is no operation.
+	const operation = this.getNodeParameter('operation', 0, '') as JobOperationName;
 	if (!PROVIDERS.includes(provider)) {
 		throw new NodeOperationError(this.getNode(), `Unknown provider "${String(provider)}"`, { description: `Choose one of: ${PROVIDERS.join(', ')}` });
 	}
-	const op = resource === 'job' ? operations[operation] : undefined;
+	const op = resource === 'job' ? operations[operation] : OTHER_RESOURCES[resource]?.[operation];
+	if (!op && resource !== 'job' && !isSpeechProvider(provider)) {
+		throw new NodeOperationError(this.getNode(), 'Speech and voices need a Fish Audio provider', { description: 'Choose Provider: Fish Audio (open API) or Fish Audio (v1 API)' });
+	}
 	if (!op) throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`);
-	if (operation === 'getAll' && !LISTING_PROVIDERS.includes(provider)) {
+	if (resource === 'job' && operation === 'getAll' && !LISTING_PROVIDERS.includes(provider)) {
 		throw new NodeOperationError(this.getNode(), `${providerName(provider)} has no way to list jobs`, {
 			description: 'Keep the job IDs that Create outputs (e.g. in a table) and use Get or Wait with them',
 		});

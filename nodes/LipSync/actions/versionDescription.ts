@@ -2,6 +2,8 @@ import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { providerProperty } from './common.descriptions';
 import * as job from './job';
+import * as speech from './speech';
+import * as voice from './voice';
 
 /**
  * Version 1 of the node: what it takes and does (parameters, connections). The node's identity (name, icon,
@@ -29,9 +31,15 @@ export const versionDescription = {
 			name: 'resource',
 			type: 'options',
 			noDataExpression: true,
-			options: [{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' }],
+			options: [
+				{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' },
+				{ name: 'Speech', value: 'speech', description: 'Text to speech (Fish Audio)' },
+				{ name: 'Voice', value: 'voice', description: 'The voices of the account, and voice cloning (Fish Audio)' },
+			],
 			default: 'job',
 		},
 		...job.description,
+		...speech.description,
+		...voice.description,
 	],
 } satisfies Partial<INodeTypeDescription>;

@@ -48,7 +48,12 @@ export function createN8nTransport(ctx: IExecuteFunctions, options: { credential
 			(value: unknown) => value,
 			(error: unknown) => Promise.reject(toTransportFailure(error, request.signal)),
 		)) as { body: unknown; headers: Record<string, unknown>; statusCode: number };
-		return { status: response.statusCode, headers: flattenHeaders(response.headers), body: bodyText(response.body) };
+		const flat = flattenHeaders(response.headers);
+		if (!request.binary) return { status: response.statusCode, headers: flat, body: bodyText(response.body) };
+		// Audio: the bytes as they came (n8n's helper was asked for an arraybuffer), text only for JSON or text.
+		const bytes = bodyBytes(response.body);
+		if (bytes.length > (request.maxResponseBytes ?? 64 * 1024 * 1024)) throw new TransportFailure(`the answer is larger than ${request.maxResponseBytes ?? 64 * 1024 * 1024} bytes`, 'other', true);
+		return { status: response.statusCode, headers: flat, body: /json|^\s*text\//i.test(flat['content-type'] ?? '') ? bytes.toString('utf8') : '', bytes };
 	};
 }
 
@@ -81,6 +86,13 @@ function toBody(body: TransportRequest['body']): IHttpRequestOptions['body'] {
 		}
 	}
 	return form as unknown as IHttpRequestOptions['body'];
+}
+
+function bodyBytes(body: unknown): Buffer {
+	if (body === undefined || body === null) return Buffer.alloc(0);
+	if (Buffer.isBuffer(body)) return body;
+	if (body instanceof ArrayBuffer) return Buffer.from(body);
+	return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 function bodyText(body: unknown): string {

@@ -3,7 +3,7 @@
  * Checked against node-red 4.1 and 5.0.
  */
 import type { AkoolCallbackSecrets } from '../../providers/akool/webhook';
-import type { LipSyncClient, ProviderId } from '../../core';
+import type { LipSyncClient, ProviderId, SpeechClient } from '../../core';
 import type { CallbackHub } from './callbacks';
 
 export type NodeMessage = Record<string, unknown> & { _msgid?: string };
@@ -58,17 +58,28 @@ export interface NodeAPI {
     setMessageProperty(msg: NodeMessage, property: string, value: unknown, createMissing?: boolean): boolean;
   };
   settings: Record<string, unknown>;
+  /** The editor's admin HTTP app and its permission check (absent when httpAdminRoot is false in some versions). */
+  httpAdmin?: { get(path: string, ...handlers: AdminHandler[]): void };
+  auth?: { needsPermission(permission: string): AdminHandler };
   events: { once(event: string, listener: (...args: unknown[]) => void): void };
   log?: { info(text: unknown): void; warn(text: unknown): void };
   version(): string;
   _(key: string, substitutions?: Record<string, unknown>): string;
 }
 
+export type AdminHandler = (
+  req: { params: Record<string, string>; query: Record<string, unknown> },
+  res: { status(code: number): { json(body: unknown): void }; json(body: unknown): void },
+  next: () => void,
+) => void;
+
 /** What the account config node offers to the job nodes. */
 export interface AccountNode extends RedNode {
   provider: ProviderId;
   /** The one client of this account: one connection pool, one rate limiter for every node using it. */
   getClient(): LipSyncClient;
+  /** The account's speech client (Fish Audio accounts; NOT_SUPPORTED for the others). */
+  getSpeechClient(): SpeechClient;
   /** Verified provider callbacks of this account (Akool), from the callback nodes to the waits. */
   callbacks?: CallbackHub;
   /** What Akool callbacks are verified and decrypted with: the client id and the API key (= client secret). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WireResponse } from '../http';
 import type { AssetStore } from '../media';
 import type { MultipartForm } from '../multipart';
+import type { SpeechStore } from '../speech';
 import type { JobStore, StoredJob } from '../state';
 import type { ProviderId } from '../types';
 
@@ -49,6 +50,8 @@ export interface RouteContext {
   identity: Identity;
   jobs: JobStore;
   assets: AssetStore;
+  /** Voices, synthesized audio and TTS jobs (the Fish Audio surfaces). */
+  speech: SpeechStore;
   keys: KeyRing;
   /** http://host:port of this sandbox. */
   origin: string;
@@ -59,7 +62,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Exact path, or a pattern whose groups are passed as params. */
   path: string | RegExp;
   /** Creates a job: refused without credits, counted by `rateLimits.on: 'create'`. */

@@ -1,6 +1,7 @@
 import { json } from '../http';
 import { viewJob, type StoredJob } from '../state';
 import { bearerAuth, failureText, retryAfterHeader, iso, isHttpUrl, positiveInt, randomHex, type ErrorKind, type ProviderWire, type RouteContext, type WireRequest } from './common';
+import { openSpeechRoutes } from './fishaudio-speech';
 
 /** Seed 000 + providers.md A: the Fish Audio "open" task API (fishaudio.net). */
 
@@ -117,5 +118,7 @@ export const fishAudioOpen: ProviderWire = {
         },
       },
     ]),
+    // TTS and voices (speech.md), on the same token.
+    ...openSpeechRoutes((kind, opts) => fishAudioOpen.error(kind, opts)),
   ],
 };

@@ -1,6 +1,7 @@
 import { json } from '../http';
 import { viewJob, type StoredJob } from '../state';
 import { bearerAuth, failureText, retryAfterHeader, iso, isHttpUrl, positiveInt, randomHex, type ErrorKind, type ProviderWire, type RouteContext } from './common';
+import { v1SpeechRoutes } from './fishaudio-speech';
 
 /** Seed 001 + providers.md B: the "FishSpeech Docs" v1 media jobs API (fishaudio.org/api/open/v1). */
 
@@ -95,5 +96,7 @@ export const fishAudioV1: ProviderWire = {
         return json(200, { user_id: 'user_sandbox', api_quota_remaining: credits * 800, tier: 'pro', credits });
       },
     },
+    // TTS and voices (speech.md), on the same token.
+    ...v1SpeechRoutes((kind, opts) => fishAudioV1.error(kind, opts)),
   ],
 };

@@ -16,14 +16,14 @@ const run = promisify(execFile);
 
 export interface CliTarget {
 	label: string;
-	/** The n8n install (.ci/extras/n8n-node20 or n8n-node24). */
+	/** The n8n install (.ci/extras/n8n-node22 or n8n-node24). */
 	dir: string;
 	/** The Node binary n8n runs on. */
 	node: string;
 }
 
 export const TARGETS: CliTarget[] = [
-	{ label: 'n8n 2.8.4 on Node 20', dir: join(EXTRAS, 'n8n-node20'), node: process.execPath },
+	{ label: 'n8n 2.8.4 on Node 22', dir: join(EXTRAS, 'n8n-node22'), node: join(EXTRAS, 'node22/node_modules/node/bin/node') },
 	{ label: 'n8n 2.41.1 on Node 24', dir: join(EXTRAS, 'n8n-node24'), node: join(EXTRAS, 'node24/node_modules/node/bin/node') },
 ];
 

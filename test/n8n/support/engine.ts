@@ -375,3 +375,22 @@ export async function pollTrigger(options: PollOptions): Promise<{ items: INodeE
 	// n8n saves the static data with the workflow after a poll; a plain copy is what a restart reads back.
 	return { items: result?.[0] ?? [], staticData: JSON.parse(JSON.stringify(workflow.staticData)) };
 }
+
+/**
+ * Runs one of the node's listSearch methods (a resource locator's "From List") the way the editor does: n8n's
+ * LoadOptionsContext on the node with `parameters` as the current parameters, credentials from `credentials`.
+ */
+export async function searchList(method: string, options: { parameters: Record<string, unknown>; credentials: Record<string, ICredentialDataDecryptedObject>; filter?: string }) {
+	const { nodeTypes, credentialTypes } = await loadPackage();
+	const nodeType = nodeTypes[NODE_TYPE]!;
+	const credentialRefs = Object.fromEntries(Object.keys(options.credentials).map((type) => [type, { id: `cred-${type}`, name: type }]));
+	const node: INode = { id: 'lipsync', name: NODE_NAME, type: NODE_TYPE, typeVersion: 1, position: [0, 0], parameters: options.parameters as INode['parameters'], credentials: credentialRefs };
+	const workflow = new wf.Workflow({ id: 'test', nodes: [node], connections: {}, nodeTypes: nodeTypesOf(nodeTypes), active: false, settings: {} });
+	const hooks = new core.ExecutionLifecycleHooks('manual', '1', { id: 'test', nodes: [node], connections: {} } as never);
+	const data = additionalData(hooks, credentialsHelper(credentialTypes, options.credentials));
+	data.currentNodeParameters = options.parameters as never;
+	const context = new core.LoadOptionsContext(workflow, node, data, '');
+	const fn = nodeType.methods?.listSearch?.[method];
+	if (!fn) throw new Error(`the node has no listSearch method ${method}`);
+	return await fn.call(context as never, options.filter);
+}
