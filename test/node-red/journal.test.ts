@@ -87,14 +87,13 @@ describe(`the journal of waits in flight, Node-RED ${RED_VERSION} with default s
     expect(at('done')).toHaveLength(0);
   });
 
-  it('a node removed by a deploy forgets its waits: nothing is routed and nothing stays in the journal', async () => {
+  it('a node removed by a deploy forgets its waits: nothing is routed and nothing stays in the journal', { timeout: 90_000 }, async () => {
     await deploy(flow());
-    const jobId = await createJob(300);
+    const jobId = await createJob(10 * 60_000);
     RED.nodes.getNode('wait').receive({ jobId });
     await until(() => journal().includes(jobId), 'the wait in the journal');
     await deploy(flow({ withWait: false }));
     await until(() => !journal().includes(jobId), 'the removed node to forget its wait');
-    await until(() => sandbox.getJob('joggai', jobId)?.status === 'completed', 'the job to finish at the provider');
     await deploy(flow());
     // The node is back, with nothing to resume.
     expect(logs.some((l) => l.includes(`Resuming`) && l.includes(jobId))).toBe(false);
