@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { RED_VERSION, SANDBOX_KEY, startEmbeddedRed, until, type EmbeddedRed } from './support';
+import { RED_VERSION, SANDBOX_KEY, debugNode, startEmbeddedRed, until, type EmbeddedRed } from './support';
 
 /**
  * The journal of waits in flight (lipsync-waits.json in the user directory) in a real embedded Node-RED with default
@@ -39,7 +39,7 @@ beforeEach(async () => {
 
 const journalFile = () => join(red.userDir, 'lipsync-waits.json');
 const journal = () => (existsSync(journalFile()) ? readFileSync(journalFile(), 'utf8') : '');
-const debug = (id: string): Msg => ({ id, type: 'debug', z: 'tab', active: false, tosidebar: false, console: false, complete: 'true', wires: [] });
+const debug = debugNode;
 const at = (id: string) => received.filter((r) => r.id === id).map((r) => r.msg);
 
 function flow(opts: { withWait?: boolean; name?: string } = {}): Msg[] {
@@ -54,11 +54,7 @@ function flow(opts: { withWait?: boolean; name?: string } = {}): Msg[] {
   ];
 }
 
-async function deploy(nodes: Msg[]): Promise<void> {
-  const started = new Promise((r) => RED.events.once('flows:started', r));
-  await RED.runtime.flows.setFlows({ flows: { flows: nodes }, deploymentType: 'full' });
-  await started;
-}
+const deploy = (nodes: Msg[]) => red.deploy(nodes);
 
 async function createJob(durationMs = 1_500): Promise<string> {
   const res = await fetch(`${sandbox.baseUrl('joggai')}/v2/create_lip_sync_video`, {
