@@ -24,8 +24,11 @@ const PKG = '@lipsync-kit/n8n-nodes-lipsync';
 const LISTING: ProviderId[] = ['chamelaion', 'fishaudio-open', 'fishaudio-v1'];
 const CREDENTIAL: Record<string, string> = { chamelaion: 'lipSyncKitChamelaionApi', 'fishaudio-open': 'lipSyncKitFishAudioOpenApi', 'fishaudio-v1': 'lipSyncKitFishAudioV1Api' };
 const credId = (p: ProviderId) => `lsDurable${p.replace(/[^a-z0-9]/g, '')}`.slice(0, 21);
-/** Polls every 5 s: n8n refuses a "*" in the seconds field (less than a minute), not a list of seconds. */
-const EVERY_5_S = '0,5,10,15,20,25,30,35,40,45,50,55 * * * * *';
+/**
+ * Polls every 5 s: twelve "once a minute" times, at second 0, 5, ... 55. n8n refuses a poll time whose seconds
+ * field is not one number (less than a minute apart), not several poll times.
+ */
+const EVERY_5_S = Array.from({ length: 12 }, (_, i) => ({ mode: 'custom', cronExpression: `${i * 5} * * * * *` }));
 
 let sandbox: Sandbox;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -51,7 +54,7 @@ function workflows() {
 		typeVersion: 1,
 		position: [0, i * 200],
 		credentials: { [CREDENTIAL[p]!]: { id: credId(p), name: p } },
-		parameters: { pollTimes: { item: [{ mode: 'custom', cronExpression: EVERY_5_S }] }, provider: p, triggerOn: 'finished', options: {} },
+		parameters: { pollTimes: { item: EVERY_5_S }, provider: p, triggerOn: 'finished', options: {} },
 	});
 	const report = (name: string, tag: string, i = 0) => reportNode(receiverUrl, name, tag, [400, i * 200], `report${tag}${i}`);
 	return [
