@@ -5,6 +5,7 @@ import type { DoneFn, NodeAPI, NodeDef, NodeMessage, RedNode, SendFn } from './l
 import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
+import { nodeRedJournal } from './lib/journal';
 import { cachedTranslate } from './lib/i18n';
 
 interface CreateDef extends NodeDef, WaitDef, ResultDef {
@@ -37,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     const account = () => accountOf(RED, def.account);
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, account) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, account), journal: nodeRedJournal(RED) };
     const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
       creates.size ? [creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating')] : [],
     );

@@ -3,6 +3,7 @@ import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './lib/red-types';
 import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
+import { nodeRedJournal } from './lib/journal';
 import { cachedTranslate } from './lib/i18n';
 
 interface WaitNodeDef extends NodeDef, WaitDef, ResultDef {
@@ -24,7 +25,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = cachedTranslate(RED);
-    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => accountOf(RED, def.account)) };
+    const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, () => accountOf(RED, def.account)), journal: nodeRedJournal(RED) };
     const waits = new Waits(node, settings, () => accountOf(RED, def.account), t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn));
 
     node.on('input', (msg, send, done) => {

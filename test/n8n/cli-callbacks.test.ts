@@ -5,15 +5,13 @@
 //  - The Lip Sync Akool Trigger starts a workflow from a verified callback and refuses a forged one.
 // Each workflow ends in an HTTP Request to a receiver in this test, which is how the test sees what came out.
 // Diagnosis: LIPSYNC_N8N_LOG_LEVEL=debug LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log (on a timeout, and at the end).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, until as untilValue } from './support/cli';
+import { TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, until as untilCli } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -26,32 +24,24 @@ const PKG = '@lipsync-kit/n8n-nodes-lipsync';
 const TEST_TIMEOUT = 120_000;
 
 let sandbox: Sandbox;
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let receiverUrl = '';
-const outputs: Record<string, any>[] = [];
+let outputs: Record<string, any>[] = [];
 let child: ChildProcess | undefined;
 let log = '';
 let base = '';
 const temp: string[] = [];
 let nodesDir = '';
 
-/** Polls until `check` gives a value; on a timeout the n8n log is kept (LIPSYNC_N8N_LOG_FILE) and shown. */
-function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-	return untilValue(check, what, ms, () => {
+/** Polls until `check` gives a value; a timeout shows the tail of n8n's log (and keeps it with LIPSYNC_N8N_LOG_FILE). */
+const until = <T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000) =>
+	untilCli(check, what, ms, () => {
 		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-		return `\n--- n8n log ---\n${log.slice(-4000)}`;
+		return `--- n8n log ---\n${log.slice(-4000)}`;
 	});
-}
 
 function workflows() {
-	const report = (name: string, tag: string) => ({
-		id: `report${tag}`,
-		name,
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.2,
-		position: [600, 0],
-		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
-	});
+	const report = (name: string, tag: string) => reportNode(receiverUrl, name, tag, [600, 0]);
 	const cred = { lipSyncKitAkoolApi: { id: 'lsAkoolCallback1', name: 'Akool callbacks' } };
 	return [
 		{
@@ -117,16 +107,9 @@ function workflows() {
 beforeAll(async () => {
 	if (!anyToRun) return;
 	sandbox = await startSandbox({ apiKey: KEY, akoolClientId: CLIENT_ID, jobDurationMs: 3_000, akoolCallbacks: { retryDelaysMs: [500, 1_000, 2_000, 4_000, 8_000] } });
-	receiver = createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (c: Buffer) => chunks.push(c));
-		req.on('end', () => {
-			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
-			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-		});
-	});
-	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-	receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+	receiver = await startReceiver();
+	receiverUrl = receiver.url;
+	outputs = receiver.outputs;
 
 	const tarball = await packPackage();
 	nodesDir = await installCommunityPackage(tarball);
@@ -134,7 +117,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-	receiver?.closeAllConnections();
 	receiver?.close();
 	await sandbox?.close();
 	for (const dir of temp) rmSync(dir, { recursive: true, force: true });
@@ -146,17 +128,7 @@ async function startN8n(target: CliTarget): Promise<void> {
 	const userFolder = newUserFolder(nodesDir);
 	temp.push(userFolder);
 	const credentials = [{ id: 'lsAkoolCallback1', name: 'Akool callbacks', type: 'lipSyncKitAkoolApi', data: { apiKey: KEY, baseUrl: sandbox.baseUrl('akool'), clientId: CLIENT_ID } }];
-	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
-	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows()));
-	for (const args of [
-		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
-		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
-		['publish:workflow', '--id=lipsyncCallbackWait'],
-		['publish:workflow', '--id=lipsyncCallbackTrig'],
-	]) {
-		const r = await n8n(target, userFolder, args);
-		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
-	}
+	await importAndPublish(target, userFolder, credentials, workflows(), ['lipsyncCallbackWait', 'lipsyncCallbackTrig']);
 
 	const port = await quietPort();
 	base = `http://127.0.0.1:${port}`;
@@ -164,11 +136,10 @@ async function startN8n(target: CliTarget): Promise<void> {
 		N8N_PORT: String(port),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		WEBHOOK_URL: `${base}/`,
+		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
 		N8N_LOG_LEVEL: process.env.LIPSYNC_N8N_LOG_LEVEL ?? 'warn',
 	});
-	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
-	child.stdout!.on('data', (d: Buffer) => (log += d));
-	child.stderr!.on('data', (d: Buffer) => (log += d));
+	child = spawnN8nStart(target, userFolder, env, (text) => (log += text));
 	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body, until the
 	// trigger itself refuses it (401, the one generic refusal).
 	await until(async () => {
@@ -180,13 +151,7 @@ async function startN8n(target: CliTarget): Promise<void> {
 
 async function stopN8n(): Promise<void> {
 	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
-	if (child && child.exitCode === null) {
-		const exited = new Promise((r) => child!.once('exit', r));
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-		await exited;
-		clearTimeout(timer);
-	}
+	await stopProcess(child);
 	child = undefined;
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { RED_VERSION, sleep, startEmbeddedRed, until, type EmbeddedRed } from './support';
+import { RED_VERSION, sleep, debugNode, startEmbeddedRed, until, type EmbeddedRed } from './support';
 
 /**
  * Akool callbacks end to end in a real embedded Node-RED: the sandbox POSTs its signed, encrypted callbacks to the
@@ -45,7 +45,7 @@ beforeEach(async () => {
   logs.length = 0;
 });
 
-const debug = (id: string): Msg => ({ id, type: 'debug', z: 'tab', active: false, tosidebar: false, console: false, complete: 'true', wires: [] });
+const debug = debugNode;
 const at = (id: string) => received.filter((r) => r.id === id).map((r) => r.msg);
 
 /** inject -> create (Akool, webhookUrl = the callback node) -> wait (callbacks); callback node -> debug. */
@@ -70,11 +70,7 @@ function flow(opts: { waitMode?: string; timeoutSec?: number; webhookUrl?: strin
   ];
 }
 
-async function deploy(nodes: Msg[]): Promise<void> {
-  const started = new Promise((r) => RED.events.once('flows:started', r));
-  await RED.runtime.flows.setFlows({ flows: { flows: nodes }, deploymentType: 'full' });
-  await started;
-}
+const deploy = (nodes: Msg[]) => red.deploy(nodes);
 
 function go(query = '') {
   RED.nodes.getNode('create').receive({ videoUrl: `${sandbox.url}/media/sample.mp4${query}`, audioUrl: `${sandbox.url}/media/sample.wav`, order: 'A-17' });

@@ -44,8 +44,13 @@ export interface EmbeddedRed {
   userDir: string;
   /** The port of Node-RED's HTTP server (http in / callback endpoints live under httpNodeRoot). */
   port: number;
+  /** A full deploy of `nodes`; resolves once the flows have started. */
+  deploy(nodes: Record<string, unknown>[]): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** A debug node in tab `tab` that shows nothing: tests read what reaches it through an onReceive hook. */
+export const debugNode = (id: string): Record<string, unknown> => ({ id, type: 'debug', z: 'tab', active: false, tosidebar: false, console: false, complete: 'true', wires: [] });
 
 /**
  * Real Node-RED embedded in the test process (RED.init + RED.start) with the BUILT package from the repository
@@ -79,6 +84,11 @@ export async function startEmbeddedRed(options: { httpNodeRoot?: string; httpAdm
     RED,
     userDir,
     port: (server.address() as AddressInfo).port,
+    async deploy(nodes) {
+      const flowsStarted = new Promise((r) => RED.events.once('flows:started', r));
+      await RED.runtime.flows.setFlows({ flows: { flows: nodes }, deploymentType: 'full' });
+      await flowsStarted;
+    },
     async stop() {
       await RED.stop();
       server.closeAllConnections();

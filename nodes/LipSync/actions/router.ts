@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { setMaxListeners } from 'node:events';
 import { ConcurrencyLimit, isSpeechProvider, providerName, type ProviderId } from '../../../src';
 import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
+import { recordCreatedJob } from '../helpers/jobRecord';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
 import { operations, WAITING_OPERATIONS, type JobOperation, type JobOperationName } from './job';
 import { operations as speechOperations } from './speech';
@@ -53,7 +54,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		provider,
 		signal,
 		client: clientFactory(this, provider),
-		created: (i, id) => created.set(i, id),
+		created: (i, id) => {
+			created.set(i, id);
+			recordCreatedJob(this, i, provider, id);
+		},
 		createTurn: () => preparing.acquire(signal),
 	};
 	const continueOnFail = this.continueOnFail();

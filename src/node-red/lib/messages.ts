@@ -70,20 +70,23 @@ export function asError(error: unknown, jobId?: string): Error {
 
 const NOT_KEPT = new Set(['req', 'res', 'payload', '_event']);
 const MAX_PROPERTY_BYTES = 64 * 1024;
+const MAX_MESSAGE_BYTES = 256 * 1024;
 
 /**
- * The part of a message that can be saved in a context store and survive a restart: JSON values up to 64 kB
- * each. HTTP request/response objects, Buffers and anything circular are left out; msg.payload is rebuilt
- * from the job.
+ * The part of a message that can be saved (journal, context store) and survive a restart: JSON values up to
+ * 64 kB each and 256 kB in all (properties past that are left out). HTTP request/response objects, Buffers and
+ * anything circular are left out; msg.payload is rebuilt from the job.
  */
 export function persistable(msg: NodeMessage): NodeMessage {
   const out: NodeMessage = {};
+  let total = 0;
   for (const [key, value] of Object.entries(msg)) {
     if (NOT_KEPT.has(key) || value === undefined || typeof value === 'function') continue;
     if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) continue;
     try {
       const text = JSON.stringify(value);
-      if (text === undefined || text.length > MAX_PROPERTY_BYTES) continue;
+      if (text === undefined || text.length > MAX_PROPERTY_BYTES || total + text.length > MAX_MESSAGE_BYTES) continue;
+      total += text.length;
       out[key] = JSON.parse(text);
     } catch {
       // circular or otherwise not serialisable: not kept

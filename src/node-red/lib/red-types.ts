@@ -62,6 +62,7 @@ export interface NodeAPI {
   httpAdmin?: { get(path: string, ...handlers: AdminHandler[]): void };
   auth?: { needsPermission(permission: string): AdminHandler };
   events: { once(event: string, listener: (...args: unknown[]) => void): void };
+  log?: { info(text: unknown): void; warn(text: unknown): void };
   version(): string;
   _(key: string, substitutions?: Record<string, unknown>): string;
 }

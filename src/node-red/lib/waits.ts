@@ -1,5 +1,6 @@
 import { ERROR_CODES, LipSyncError, jobFailedError, type LipSyncJob } from '../../core';
 import { waitForCallback } from './callbacks';
+import type { NodeWaits, SavedWait, WaitJournal } from './journal';
 import { asError, persistable, withError, withJob } from './messages';
 import type { AccountNode, DoneFn, NodeMessage, NodeStatus, RedNode, SendFn } from './red-types';
 import { type Outcome, type Translate, outcomeStatus, waitsStatus } from './status';
@@ -17,13 +18,8 @@ export interface WaitSettings {
   deliver?: (job: LipSyncJob, msg: NodeMessage, signal: AbortSignal) => Promise<void>;
   /** 'callback': no polling; the job's verified Akool callback (through a callback node on the account) ends the wait. */
   mode?: 'poll' | 'callback';
-}
-
-/** What is saved per wait: enough to resume it after a restart and hand the flow its message back. */
-interface SavedWait {
-  jobId: string;
-  startedAt: number;
-  msg: NodeMessage;
+  /** The journal in Node-RED's user directory: waits survive a stop or a crash whatever the context store. */
+  journal?: WaitJournal;
 }
 
 interface LiveWait {
@@ -42,7 +38,7 @@ interface LiveWait {
  * it stops unless a context store is configured, so a redeploy alone would lose them otherwise; the context store
  * still carries them across a restart when it is persistent.
  */
-const handover = new Map<string, Record<string, SavedWait>>();
+const handover = new Map<string, NodeWaits>();
 
 /** Aborted waits settle at once; this only bounds a close if something hangs (Node-RED allows 15 s). */
 const CLOSE_GRACE_MS = 5_000;
@@ -53,7 +49,7 @@ const CLOSE_GRACE_MS = 5_000;
  */
 export class Waits {
   private readonly live = new Map<string, LiveWait>();
-  private saved: Record<string, SavedWait> = {};
+  private saved: NodeWaits = {};
   private chain: Promise<void>;
   private closing = false;
   private writeQueued = false;
@@ -85,7 +81,7 @@ export class Waits {
       done();
       return;
     }
-    const saved: SavedWait = { jobId, startedAt: Date.now(), msg: persistable(msg) };
+    const saved: SavedWait = { jobId, startedAt: Date.now(), msg: persistable(msg), provider: this.provider() };
     const key = this.newKey();
     this.saved[key] = saved;
     this.persist();
@@ -117,10 +113,16 @@ export class Waits {
     await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
     clearTimeout(timer);
     if (removed) this.saved = {};
-    if (Object.keys(this.saved).length) handover.set(this.handoverKey(), { ...this.saved });
+    const kept = Object.values(this.saved);
+    if (kept.length) handover.set(this.handoverKey(), { ...this.saved });
     else handover.delete(this.handoverKey());
     this.persist();
     await this.chain;
+    await this.settings.journal?.flush();
+    if (kept.length) {
+      const where = this.settings.journal ? this.settings.journal.file : this.t('lipsync.log.contextStore');
+      this.node.log(this.t('lipsync.log.kept', { count: kept.length, ids: kept.map((w) => w.jobId).join(', '), where }));
+    }
     this.node.status({});
   }
 
@@ -193,6 +195,16 @@ export class Waits {
       w.job = given as LipSyncJob;
       if (given.status === 'completed') return w.job;
       throw jobFailedError(w.job);
+    }
+    if (w.saved.provider && w.saved.provider !== account.provider) {
+      // Said in the log too: a Catch node may take the error, and the job id must not be lost with it.
+      const changed = new LipSyncError(
+        ERROR_CODES.INVALID_INPUT,
+        `Job ${w.saved.jobId} was created on ${w.saved.provider}, but the node's account now uses ${account.provider}, so its wait was not resumed. Look the job up with a job status node on a ${w.saved.provider} account`,
+        { field: 'account', jobId: w.saved.jobId },
+      );
+      this.node.warn(changed.message);
+      throw changed;
     }
     const client = account.getClient();
     const remaining = Math.max(0, w.saved.startedAt + this.settings.timeoutMs - Date.now());
@@ -302,6 +314,7 @@ export class Waits {
    * ride on it (it reads the state when it starts), so a burst of waits costs one write, not one copy each.
    */
   private persist(): void {
+    this.settings.journal?.set(this.handoverKey(), this.saved);
     if (this.writeQueued) return;
     this.writeQueued = true;
     this.chain = this.chain.then(
@@ -325,10 +338,12 @@ export class Waits {
   private resume(): Promise<void> {
     const handed = handover.get(this.handoverKey()) ?? {};
     handover.delete(this.handoverKey());
+    // Claimed now, before the flows start: the journal drops what no node claimed by then.
+    const journalled = this.settings.journal?.take(this.handoverKey()) ?? {};
     return new Promise<void>((resolve) => {
       this.node.context().get(PENDING_KEY, this.settings.store || undefined, (err, value) => {
         if (err) this.node.warn(this.t('lipsync.errors.contextRead', { error: err.message }));
-        const found = { ...(value && typeof value === 'object' ? (value as Record<string, SavedWait>) : {}), ...handed };
+        const found = { ...(value && typeof value === 'object' ? (value as NodeWaits) : {}), ...journalled, ...handed };
         const valid = Object.entries(found).filter(([, s]) => s && typeof s.jobId === 'string' && typeof s.startedAt === 'number');
         for (const [key, saved] of valid) if (!this.saved[key]) this.saved[key] = saved;
         resolve();

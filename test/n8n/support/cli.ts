@@ -2,8 +2,9 @@
  * Drives the real n8n CLI (installed by scripts/setup/30-n8n-cli.sh) against a fresh user folder with our
  * packed package installed as a community package, the way a self-hosted user installs it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -66,16 +67,10 @@ export function freePort(): Promise<number> {
 	});
 }
 
-export interface CliResult {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
 /**
- * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
- * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
- * which then connects to itself), and the test would talk to something that is not n8n.
+ * A free port below Linux's ephemeral range (32768-60999), for `n8n start`. n8n binds its port seconds after we pick
+ * it; a port from the ephemeral range can meanwhile become the source port of an outgoing connection (even one of
+ * our own polls, which then connects to itself), and the test would talk to something that is not n8n.
  */
 export async function quietPort(): Promise<number> {
 	for (;;) {
@@ -87,6 +82,12 @@ export async function quietPort(): Promise<number> {
 		});
 		if (free) return port;
 	}
+}
+
+export interface CliResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
 }
 
 /**
@@ -134,17 +135,6 @@ export async function n8n(target: CliTarget, userFolder: string, args: string[],
 	});
 }
 
-/** Polls until `check` gives a value (generous: never used to assert a duration); `describe` adds context on a timeout. */
-export async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000, describe: () => string = () => ''): Promise<T> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await check();
-		if (v !== undefined) return v;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe()}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
-
 /** `n8n execute --rawOutput` prints log lines, then the run as JSON. */
 export function parseRun(stdout: string): { data: { resultData: { runData: Record<string, { data?: { main: { json: Record<string, unknown>; binary?: Record<string, unknown> }[][] } }[]> } } } {
 	// The JSON is pretty-printed from a line starting with "{" to one that is exactly "}"; log lines may follow.
@@ -160,4 +150,84 @@ export function listExamples(): string[] {
 		.filter((f) => f.endsWith('.json'))
 		.sort()
 		.map((f) => join(dir, f));
+}
+
+/** An HTTP server the workflows report to (an HTTP Request node posting $json): each body, with its path, in `outputs`. */
+export async function startReceiver(): Promise<{ url: string; outputs: Record<string, any>[]; close(): void }> {
+	const outputs: Record<string, any>[] = [];
+	const server = createHttpServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			outputs.push({ path: req.url, ...JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+		outputs,
+		close: () => {
+			server.closeAllConnections();
+			server.close();
+		},
+	};
+}
+
+/**
+ * Polls until `check` gives a value (generous: never used to assert a duration). On a timeout the error ends with
+ * `context()` (e.g. the tail of n8n's log).
+ */
+export async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000, context: () => string = () => ''): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await check();
+		if (v !== undefined && v !== false) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${context()}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+/** An HTTP Request node that posts its item's json to `${receiverUrl}/${tag}` (see startReceiver). */
+export function reportNode(receiverUrl: string, name: string, tag: string, position: [number, number], id = `report${tag}`) {
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position,
+		parameters: { method: 'POST', url: `${receiverUrl}/${tag}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+	};
+}
+
+/** `n8n start` in the background; its stdout and stderr go to `output`. */
+export function spawnN8nStart(target: CliTarget, userFolder: string, env: NodeJS.ProcessEnv, output: (text: string) => void): ChildProcess {
+	const child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout!.on('data', (d: Buffer) => output(String(d)));
+	child.stderr!.on('data', (d: Buffer) => output(String(d)));
+	return child;
+}
+
+/** Stops an n8n process with `signal` (SIGKILL after 15 s) and resolves once it has exited. */
+export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((r) => child.once('exit', r));
+	child.kill(signal);
+	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+	await exited;
+	clearTimeout(timer);
+}
+
+/** Imports credentials and workflows into the user folder with the n8n CLI and publishes the given workflows. */
+export async function importAndPublish(target: CliTarget, userFolder: string, credentials: unknown[], workflows: unknown[], publish: string[]): Promise<void> {
+	writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
+	writeFileSync(join(userFolder, 'workflows.json'), JSON.stringify(workflows));
+	for (const args of [
+		['import:credentials', `--input=${join(userFolder, 'credentials.json')}`],
+		['import:workflow', `--input=${join(userFolder, 'workflows.json')}`],
+		...publish.map((id) => ['publish:workflow', `--id=${id}`]),
+	]) {
+		const r = await n8n(target, userFolder, args);
+		if (r.code !== 0) throw new Error(`n8n ${args[0]} exited with ${r.code}\n${r.stdout}\n${r.stderr}`);
+	}
 }

@@ -12,6 +12,7 @@ import type * as N8nCore from 'n8n-core';
 import type * as N8nWorkflow from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
+	IDataObject,
 	ICredentialType,
 	IHttpRequestOptions,
 	INode,
@@ -338,6 +339,41 @@ export async function callWebhook(options: {
 	const type = wf.NodeHelpers.getVersionedNodeType(nodeTypes[options.nodeType]!, 1);
 	const result = await type.webhook!.call(context as never);
 	return { result, ...answer, warnings };
+}
+
+export const TRIGGER_TYPE = `${PACKAGE_NAME}.lipSyncTrigger`;
+
+export interface PollOptions {
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	/** The workflow's static data as n8n keeps it in the database (carried from poll to poll, and across a restart). */
+	staticData?: IDataObject;
+	/** 'trigger' for a published workflow; 'manual' for "Fetch Test Event". */
+	mode?: 'trigger' | 'manual';
+}
+
+/** Calls the Lip Sync Trigger's poll() the way n8n's ActiveWorkflows does, in a PollContext of n8n's own. */
+export async function pollTrigger(options: PollOptions): Promise<{ items: INodeExecutionData[]; staticData: IDataObject }> {
+	const { nodeTypes, credentialTypes } = await loadPackage();
+	const credentialRefs = Object.fromEntries(Object.keys(options.credentials ?? {}).map((type) => [type, { id: `cred-${type}`, name: type }]));
+	const node: INode = {
+		id: 'trigger',
+		name: 'Lip Sync Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters as INode['parameters'],
+		credentials: credentialRefs,
+	};
+	const staticData = options.staticData ?? {};
+	const workflow = new wf.Workflow({ id: 'test', nodes: [node], connections: {}, nodeTypes: nodeTypesOf(nodeTypes), active: true, settings: {}, staticData });
+	const hooks = new core.ExecutionLifecycleHooks('trigger', '1', { id: 'test', nodes: [node], connections: {} } as never);
+	const data = additionalData(hooks, credentialsHelper(credentialTypes, options.credentials ?? {}));
+	const context = new core.PollContext(workflow, workflow.getNode(node.name)!, data, options.mode ?? 'trigger', 'activate');
+	const type = nodeTypes[TRIGGER_TYPE]!;
+	const result = await type.poll!.call(context as never);
+	// n8n saves the static data with the workflow after a poll; a plain copy is what a restart reads back.
+	return { items: result?.[0] ?? [], staticData: JSON.parse(JSON.stringify(workflow.staticData)) };
 }
 
 /**

@@ -47,3 +47,14 @@ export function params(provider: ProviderId, operation: string, extra: Record<st
 	return { provider, resource: 'job', operation, ...rest, options: { ...FAST, ...options } };
 }
 
+
+/** Polls until `check` gives a truthy value (generous: never used to assert a duration). */
+export async function until<T>(check: () => T, what: string, ms = 30_000): Promise<NonNullable<T>> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = check();
+		if (v) return v as NonNullable<T>;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
