@@ -16,13 +16,15 @@ export class LipSync implements INodeType {
 		...versionDescription,
 		// Written out (not built from the provider list) so n8n's lint can read them: each provider's credential
 		// shows for its provider; the media storage one when the node uploads through it (tested by this node).
+		// The storage one also names the hidden "authentication" parameter, which keeps n8n's editor from taking
+		// "provider" as an authentication field and hiding it (see authenticationProperty).
 		credentials: [
 			{ name: 'lipSyncKitAkoolApi', required: true, displayOptions: { show: { provider: ['akool'] } } },
 			{ name: 'lipSyncKitChamelaionApi', required: true, displayOptions: { show: { provider: ['chamelaion'] } } },
 			{ name: 'lipSyncKitFishAudioOpenApi', required: true, displayOptions: { show: { provider: ['fishaudio-open'] } } },
 			{ name: 'lipSyncKitFishAudioV1Api', required: true, displayOptions: { show: { provider: ['fishaudio-v1'] } } },
 			{ name: 'lipSyncKitJoggAiApi', required: true, displayOptions: { show: { provider: ['joggai'] } } },
-			{ name: 'lipSyncKitS3StorageApi', required: true, testedBy: 'lipSyncKitS3StorageTest', displayOptions: { show: { useStorage: [true] } } },
+			{ name: 'lipSyncKitS3StorageApi', required: true, testedBy: 'lipSyncKitS3StorageTest', displayOptions: { show: { useStorage: [true], authentication: ['apiKey'] } } },
 		],
 		// Create and Wait with "Wait For: Akool Callback" parks the execution; Akool's callback resumes it here.
 		webhooks: [resumeWebhook],

@@ -1,6 +1,6 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { providerProperty } from './common.descriptions';
+import { authenticationProperty, providerProperty, showRulesAsHideRules } from './common.descriptions';
 import * as job from './job';
 
 /**
@@ -22,16 +22,22 @@ export const versionDescription = {
 			displayCondition: '={{ $parameter["operation"] === "createAndWait" }}',
 		},
 	],
-	properties: [
-		providerProperty,
-		{
-			displayName: 'Resource',
-			name: 'resource',
-			type: 'options',
-			noDataExpression: true,
-			options: [{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' }],
-			default: 'job',
-		},
-		...job.description,
-	],
+	// The storage switch is what the storage credential depends on: its rules are hide-rules (see
+	// authenticationProperty for why).
+	properties: showRulesAsHideRules(
+		[
+			authenticationProperty,
+			providerProperty,
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' }],
+				default: 'job',
+			},
+			...job.description,
+		],
+		['useStorage'],
+	),
 } satisfies Partial<INodeTypeDescription>;
