@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { resumeFromCallback, resumeWebhook } from './actions/job/callbackWait';
 import { router } from './actions/router';
-import { versionDescription } from './actions/versionDescription';
+import { subtitle, versionDescription } from './actions/versionDescription';
 import { lipSyncKitS3StorageTest } from './methods/credentialTest';
 
 export class LipSync implements INodeType {
@@ -10,7 +10,8 @@ export class LipSync implements INodeType {
 		name: 'lipSync',
 		icon: { light: 'file:../../icons/lipsync.svg', dark: 'file:../../icons/lipsync.dark.svg' },
 		group: ['transform'],
-		subtitle: '={{ $parameter["operation"] + " · " + $parameter["provider"] }}',
+		// "Create and Wait · JoggAI": the names the panel shows, not the raw values.
+		subtitle,
 		description: 'Make a lip-synced video from a video and a voice track with Akool, Chamelaion, Fish Audio or JoggAI, and wait for it',
 		usableAsTool: true,
 		...versionDescription,

@@ -35,6 +35,12 @@ export const providerProperty: INodeProperties = {
 	description: 'The lip-sync service that renders the video. The credential below follows this choice.',
 };
 
+/** The node's subtitle on the canvas: operation and provider as the panel names them ("Create and Wait · JoggAI"). */
+export function subtitleExpression(operations: Record<string, string>): string {
+	const providers = Object.fromEntries(PROVIDERS.map((id) => [id, adapters[id].displayName]));
+	return `={{ (${JSON.stringify(operations)}[$parameter["operation"]] || $parameter["operation"]) + " · " + (${JSON.stringify(providers)}[$parameter["provider"]] || $parameter["provider"]) }}`;
+}
+
 export const jobIdProperty: INodeProperties = {
 	displayName: 'Job ID',
 	name: 'jobId',

@@ -1,6 +1,6 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { authenticationProperty, providerProperty, showRulesAsHideRules } from './common.descriptions';
+import { authenticationProperty, providerProperty, showRulesAsHideRules, subtitleExpression } from './common.descriptions';
 import * as job from './job';
 
 /**
@@ -41,3 +41,13 @@ export const versionDescription = {
 		['useStorage'],
 	),
 } satisfies Partial<INodeTypeDescription>;
+
+/** Every operation's name by value, from the operation selectors of every resource. */
+const operationNames = Object.fromEntries(
+	versionDescription.properties
+		.filter((p) => p.name === 'operation')
+		.flatMap((p) => (p.options ?? []).map((o) => ('value' in o ? [String(o.value), o.name] : ['', ''])))
+		.filter(([value]) => value !== ''),
+);
+
+export const subtitle = subtitleExpression(operationNames);
