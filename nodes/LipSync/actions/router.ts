@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { providerName, type ProviderId } from '../../../src';
-import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
+import { errorJson, clientFactory, readOptions, recordCreatedJobs, settle, toNodeError, type OperationContext } from '../helpers/utils';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
 import { operations, WAITING_OPERATIONS, type JobOperationName } from './job';
 
@@ -31,7 +31,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const cancel = this.getExecutionCancelSignal?.();
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
 	const created = new Map<number, string>();
-	const context: OperationContext = { provider, signal, client: clientFactory(this, provider), created: (i, id) => created.set(i, id) };
+	const context: OperationContext = {
+		provider,
+		signal,
+		client: clientFactory(this, provider),
+		created: (i, id) => recordCreatedJobs(this, created.set(i, id)),
+	};
 	const continueOnFail = this.continueOnFail();
 	const parallel = WAITING_OPERATIONS.includes(operation) ? Math.max(1, Math.min(20, Math.floor(Number(readOptions(this, 0).parallel ?? 4)) || 1)) : 1;
 

@@ -248,3 +248,22 @@ export async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value:
 		(error: unknown) => ({ ok: false as const, error }),
 	);
 }
+
+/** The execution's custom data key that lists the jobs a run created (n8n allows 255 characters per value). */
+export const JOB_IDS_KEY = 'lipSyncJobIds';
+
+/**
+ * Keeps the IDs of the jobs this run created in the execution's custom data as soon as each exists. A Stop
+ * saves the execution at once, without the node's own result or error, so this is what keeps the IDs of
+ * still-running (billed) jobs with a stopped execution: n8n's execution details and its API show it.
+ */
+export function recordCreatedJobs(ctx: IExecuteFunctions, created: ReadonlyMap<number, string>): void {
+	const ids = [...created.values()];
+	let text = ids.join(', ');
+	for (let shown = ids.length - 1; text.length > 255 && shown > 0; shown--) text = `${ids.slice(0, shown).join(', ')} (+${ids.length - shown} more)`;
+	try {
+		ctx.getWorkflowDataProxy(0).$execution?.customData?.set(JOB_IDS_KEY, text.slice(0, 255));
+	} catch {
+		// custom data is an extra record (hosts without it, or past its key limit); the job IDs also go into outputs and errors
+	}
+}
