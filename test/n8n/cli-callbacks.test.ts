@@ -5,15 +5,15 @@
 //  - The Lip Sync Akool Trigger starts a workflow from a verified callback and refuses a forged one.
 // Each workflow ends in an HTTP Request to a receiver in this test, which is how the test sees what came out.
 // Diagnosis: LIPSYNC_N8N_LOG_LEVEL=debug LIPSYNC_N8N_LOG_FILE=/tmp/n8n.log keeps n8n's log (on a timeout, and at the end).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
 import { TARGETS, type CliTarget, installCommunityPackage, n8n, n8nBin, newUserFolder, packPackage } from './support/cli';
+import { startN8nServer, type N8nServer } from './support/server';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -29,28 +29,11 @@ let sandbox: Sandbox;
 let receiver: Server;
 let receiverUrl = '';
 const outputs: Record<string, any>[] = [];
-let child: ChildProcess | undefined;
-let log = '';
+let server: N8nServer | undefined;
+const log = () => server?.log() ?? '';
 let base = '';
 const temp: string[] = [];
 let nodesDir = '';
-
-/**
- * A free port below Linux's ephemeral range (32768-60999). n8n binds its port seconds after we pick it; a port from
- * the ephemeral range can meanwhile become the source port of an outgoing connection (even one of our own polls,
- * which then connects to itself), and the test would talk to something that is not n8n.
- */
-async function quietPort(): Promise<number> {
-	for (;;) {
-		const port = 20_000 + Math.floor(Math.random() * 10_000);
-		const free = await new Promise<boolean>((resolve) => {
-			const probe = createNetServer();
-			probe.once('error', () => resolve(false));
-			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-		});
-		if (free) return port;
-	}
-}
 
 /** Polls until `check` gives a value (generous: never used to assert a duration). */
 async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
@@ -59,8 +42,8 @@ async function until<T>(check: () => T | undefined | Promise<T | undefined>, wha
 		const v = await check();
 		if (v !== undefined) return v;
 		if (Date.now() > end) {
-			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log.slice(-4000)}`);
+			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log());
+			throw new Error(`timed out waiting for ${what}\n--- n8n log ---\n${log().slice(-4000)}`);
 		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
@@ -165,7 +148,6 @@ afterAll(async () => {
 
 /** A fresh user folder with the package, the credential and both workflows published, then `n8n start`. */
 async function startN8n(target: CliTarget): Promise<void> {
-	log = '';
 	const userFolder = newUserFolder(nodesDir);
 	temp.push(userFolder);
 	const credentials = [{ id: 'lsAkoolCallback1', name: 'Akool callbacks', type: 'lipSyncKitAkoolApi', data: { apiKey: KEY, baseUrl: sandbox.baseUrl('akool'), clientId: CLIENT_ID } }];
@@ -181,49 +163,25 @@ async function startN8n(target: CliTarget): Promise<void> {
 		expect(r.code, `${args[0]}\n${r.stdout}\n${r.stderr}`).toBe(0);
 	}
 
-	const port = await quietPort();
-	base = `http://127.0.0.1:${port}`;
-	const env: NodeJS.ProcessEnv = {
-		...process.env,
-		PATH: `${dirname(target.node)}${delimiter}${process.env.PATH ?? ''}`,
-		NODE_ENV: 'production',
-		N8N_USER_FOLDER: userFolder,
-		N8N_PORT: String(port),
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		WEBHOOK_URL: `${base}/`,
-		N8N_RUNNERS_BROKER_PORT: String(await quietPort()),
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-		N8N_LOG_LEVEL: process.env.LIPSYNC_N8N_LOG_LEVEL ?? 'warn',
-		NO_PROXY: '127.0.0.1,localhost',
-		no_proxy: '127.0.0.1,localhost',
-	};
-	delete env.VITEST;
-	delete env.VITEST_WORKER_ID;
-	child = spawn(target.node, [n8nBin(target), 'start'], { env, cwd: userFolder, stdio: ['ignore', 'pipe', 'pipe'] });
-	child.stdout!.on('data', (d: Buffer) => (log += d));
-	child.stderr!.on('data', (d: Buffer) => (log += d));
-	// Webhooks answer 404 until the workflows are activated: poll the trigger's URL with an empty body, until the
-	// trigger itself refuses it (401 with its reason).
-	await until(async () => {
-		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
-		const text = r ? await r.text() : '';
-		return r?.status === 401 && /must have signature/.test(text) ? true : undefined;
-	}, 'n8n to serve the webhooks', 90_000);
+	// Webhooks answer 404 until the workflows are activated: ready once the trigger itself refuses an empty body
+	// (401 with its reason).
+	server = await startN8nServer(target, userFolder, {
+		ready: async (b) => {
+			const r = await fetch(`${b}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+			const text = r ? await r.text() : '';
+			return r?.status === 401 && /must have signature/.test(text);
+		},
+	}).catch((error: unknown) => {
+		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, String(error));
+		throw error;
+	});
+	base = server.base;
 }
 
 async function stopN8n(): Promise<void> {
-	if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, log);
-	if (child && child.exitCode === null) {
-		const exited = new Promise((r) => child!.once('exit', r));
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-		await exited;
-		clearTimeout(timer);
-	}
-	child = undefined;
+	if (process.env.LIPSYNC_N8N_LOG_FILE && server) writeFileSync(`${process.env.LIPSYNC_N8N_LOG_FILE}.end`, server.log());
+	await server?.stop();
+	server = undefined;
 }
 
 describe.each(TARGETS)('Akool callbacks in a real n8n start ($label)', (target: CliTarget) => {
