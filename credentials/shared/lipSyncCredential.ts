@@ -1,4 +1,4 @@
-import type { IAuthenticateGeneric, IAuthenticateRuleResponseSuccessBody, ICredentialTestRequest, Icon, INodeProperties } from 'n8n-workflow';
+import type { IAuthenticateGeneric, IAuthenticateRuleResponseCode, IAuthenticateRuleResponseSuccessBody, ICredentialTestRequest, Icon, INodeProperties } from 'n8n-workflow';
 import { ERROR_CODES, getAdapter, type ProviderId } from '../../src';
 import { AKOOL_CODES } from '../../src/providers/akool';
 import { JOGGAI_CODES } from '../../src/providers/joggai';
@@ -24,6 +24,7 @@ export function credentialProperties(provider: ProviderId, keyHelp: string): INo
 			type: 'string',
 			default: adapter.defaultBaseUrl,
 			description: `The ${adapter.displayName} API address. Change it only for another host of the same API, a proxy, or the lipsync-kit sandbox.`,
+			hint: `Include the API's path as in the default (${adapter.defaultBaseUrl}); for the sandbox: http://127.0.0.1:4010/${provider}`,
 		},
 	];
 }
@@ -46,17 +47,37 @@ export function credentialTest(provider: ProviderId): ICredentialTestRequest {
 			...(check.query ? { qs: { ...check.query } as Record<string, string> } : {}),
 		},
 	};
+	// n8n shows only the HTTP reason ("Unauthorized", "Not Found") for a failed test request unless a rule names the
+	// status: these say what is wrong and what to change.
+	const name = adapter.displayName;
+	const rules: Array<IAuthenticateRuleResponseCode | IAuthenticateRuleResponseSuccessBody> = [
+		...[401, 403].map(
+			(value): IAuthenticateRuleResponseCode => ({
+				type: 'responseCode',
+				properties: { value, message: `${name} refused the API key (HTTP ${value}). Copy the key again from your ${name} account (the lipsync-kit sandbox takes "sandbox-key").` },
+			}),
+		),
+		{
+			type: 'responseCode',
+			properties: {
+				value: 404,
+				message: `Nothing answered at the base URL + ${check.path} (HTTP 404): the base URL must be the ${name} API root with its path, e.g. ${adapter.defaultBaseUrl} (the lipsync-kit sandbox: http://127.0.0.1:4010/${provider}).`,
+			},
+		},
+	];
 	const table = AUTH_CODE_TABLES[provider];
 	if (table) {
-		test.rules = Object.entries(table)
+		rules.push(...Object.entries(table)
 			.filter(([, mapped]) => mapped.code === ERROR_CODES.AUTH_FAILED)
 			.map(
 				([code]): IAuthenticateRuleResponseSuccessBody => ({
 					type: 'responseSuccessBody',
 					properties: { key: 'code', value: Number(code), message: `${adapter.displayName} refused the API key (code ${code}). Copy the key again from your ${adapter.displayName} account.` },
 				}),
-			);
+			));
 	}
+	// n8n checks each rule by its own type; its typing only allows lists of one kind.
+	test.rules = rules as IAuthenticateRuleResponseCode[];
 	return test;
 }
 

@@ -1,5 +1,6 @@
 import { ERROR_CODES, LipSyncError, PROVIDER_IDS, adapters, createLipSyncClient, createSpeechClient, isSpeechProvider, providerName, type LipSyncClient, type ProviderId, type S3StorageConfig, type SpeechClient } from '../index';
 import { CallbackHub } from './lib/callbacks';
+import { exampleEnvDefaults } from './lib/example-env';
 import type { AccountNode, NodeAPI, NodeDef } from './lib/red-types';
 
 interface AccountDef extends NodeDef {
@@ -41,6 +42,7 @@ const CLOSE_WAIT_MS = 3_000;
 
 /** Config node: one provider account. Its API key is a Node-RED credential, so it never leaves with a flow export. */
 export = function register(RED: NodeAPI): void {
+  exampleEnvDefaults(RED);
   function LipsyncAccount(this: AccountNode, def: AccountDef) {
     RED.nodes.createNode(this, def);
     this.name = def.name;

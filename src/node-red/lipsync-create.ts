@@ -6,6 +6,7 @@ import { type ResultDef, resultDelivery } from './lib/result';
 import { type WaitDef, waitSettings } from './lib/settings';
 import { Waits } from './lib/waits';
 import { nodeRedJournal } from './lib/journal';
+import { errorStatus } from './lib/status';
 import { cachedTranslate } from './lib/i18n';
 
 interface CreateDef extends NodeDef, WaitDef, ResultDef {
@@ -109,7 +110,7 @@ export = function register(RED: NodeAPI): void {
               return done();
             }
             withError(msg, error);
-            waits.rest({ fill: 'red', shape: 'dot', text: t('lipsync.status.createFailed') });
+            waits.rest(errorStatus(t, error, 'lipsync.status.createFailed'));
             done(asError(error));
           },
         )

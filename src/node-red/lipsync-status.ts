@@ -1,5 +1,6 @@
 import { accountOf, asError, jobIdOf, missingJobId, withError, withJob } from './lib/messages';
 import type { NodeAPI, NodeDef, NodeStatus, RedNode } from './lib/red-types';
+import { errorStatus } from './lib/status';
 
 interface StatusDef extends NodeDef {
   account: string;
@@ -12,7 +13,7 @@ const FILL: Record<string, NodeStatus> = {
   failed: { fill: 'red', shape: 'ring' },
 };
 
-/** Job status: one status request for msg.jobId (or msg.payload.id); msg.payload becomes the normalized job. */
+/** Job status: one status request for msg.jobId (or msg.payload.id, or a text msg.payload); msg.payload becomes the normalized job. */
 export = function register(RED: NodeAPI): void {
   function LipsyncStatus(this: RedNode, def: StatusDef) {
     RED.nodes.createNode(this, def);
@@ -37,7 +38,7 @@ export = function register(RED: NodeAPI): void {
           (error: unknown) => {
             if (controller.signal.aborted) return done();
             withError(msg, error, jobId);
-            node.status({ fill: 'red', shape: 'dot', text: RED._('lipsync.status.error') });
+            node.status(errorStatus((key, vars) => RED._(key, vars), error, 'lipsync.status.error'));
             done(asError(error, jobId));
           },
         )

@@ -25,7 +25,7 @@ describe('the package as n8n loads it', () => {
 		]);
 		// One provider credential per provider, shown for its provider only; the storage credential only when asked for.
 		for (const c of description.credentials ?? []) {
-			expect(Object.keys(c.displayOptions?.show ?? {})).toEqual([c.name === 'lipSyncKitS3StorageApi' ? 'useStorage' : 'provider']);
+			expect(Object.keys(c.displayOptions?.show ?? {})).toEqual(c.name === 'lipSyncKitS3StorageApi' ? ['useStorage', 'authentication'] : ['provider']);
 		}
 		// The credential shown for a provider is the one the node reads for it.
 		for (const provider of PROVIDERS) {

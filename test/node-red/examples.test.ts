@@ -65,7 +65,8 @@ function pointAtSandbox(flow: Msg[]): Msg[] {
     }
     if (n.type === 'lipsync-create' || n.type === 'lipsync-wait') n.pollInterval = 0.05;
   }
-  return [...[...tabs].map((id) => ({ id, type: 'tab', label: 'example' })), ...nodes];
+  const missingTabs = [...tabs].filter((id) => !nodes.some((n) => n.id === id && n.type === 'tab'));
+  return [...missingTabs.map((id) => ({ id, type: 'tab', label: 'example' })), ...nodes];
 }
 
 async function deploy(flow: Msg[]): Promise<void> {

@@ -185,6 +185,17 @@ describe('create job', () => {
     expect(msg.error.message).toMatch(/JoggAI/);
     const everything = JSON.stringify([msg, r.statuses('create'), helper.log().args]);
     expect(everything).not.toContain(key);
+    // The status under the node names the reason (the test helper shows message keys untranslated).
+    await until(() => r.statuses('create').some((st) => String(st.text).includes('reason.AUTH_FAILED')), 'the auth failed status');
+    expect(r.statuses('create').at(-1)).toMatchObject({ fill: 'red' });
+  });
+
+  it('names "no credits" in its status when the account is out of credits', async () => {
+    const r = await load('fishaudio-open', [createNode({ wires: [['out1']] })], { apiKey: 'sandbox-no-credits' });
+    helper.getNode('create').receive(media());
+    const msg = await first(r.caught, 'the error');
+    expect(msg.error.code).toBe('INSUFFICIENT_CREDITS');
+    await until(() => r.statuses('create').some((st) => String(st.text).includes('reason.INSUFFICIENT_CREDITS')), 'the no credits status');
   });
 
   it('a redeploy does not hang on a create that gets no answer, and warns that the job may exist', async () => {
@@ -233,6 +244,15 @@ describe('job status', () => {
     expect(r.statuses('lookup').at(-1)).toMatchObject({ fill: 'green' });
   });
 
+  it('takes a plain text msg.payload as the job id (an inject node with the id)', async () => {
+    const r = await load('chamelaion', [createNode({ wires: [['out2']] }), statusNode()]);
+    helper.getNode('create').receive(media());
+    const createdMsg = await first(r.out2, 'the created job');
+    helper.getNode('lookup').receive({ payload: ` ${createdMsg.jobId} ` });
+    const msg = await first(r.out1, 'the status');
+    expect(msg.payload.id).toBe(createdMsg.jobId);
+    expect(msg.jobId).toBe(createdMsg.jobId);
+  });
 });
 
 describe.each([

@@ -56,7 +56,9 @@ export const debugNode = (id: string): Record<string, unknown> => ({ id, type: '
  * Real Node-RED embedded in the test process (RED.init + RED.start) with the BUILT package from the repository
  * root (nodesDir). Resolves once the initial flows have started: RED.start() resolves before that.
  */
-export async function startEmbeddedRed(options: { httpNodeRoot?: string; httpAdminRoot?: string; level?: string } = {}): Promise<EmbeddedRed> {
+export async function startEmbeddedRed(
+  options: { httpNodeRoot?: string; httpAdminRoot?: string; level?: string; editor?: boolean; nodesDir?: string; settings?: Record<string, unknown> } = {},
+): Promise<EmbeddedRed> {
   const userDir = mkdtempSync(join(tmpdir(), 'lipsync-red-'));
   const RED = redRequire('node-red');
   const express = redRequire('express');
@@ -64,18 +66,21 @@ export async function startEmbeddedRed(options: { httpNodeRoot?: string; httpAdm
   const server = createServer(app);
   RED.init(server, {
     userDir,
-    nodesDir: [ROOT],
+    nodesDir: [options.nodesDir ?? ROOT],
     flowFile: 'flows.json',
     credentialSecret: false,
-    httpAdminRoot: options.httpAdminRoot ?? false,
+    // With `editor`, the editor and its admin API at / (as `node-red` serves them), no login.
+    httpAdminRoot: options.editor ? '/' : (options.httpAdminRoot ?? false),
     httpNodeRoot: options.httpNodeRoot ?? false,
-    disableEditor: true,
+    disableEditor: !options.editor,
     fileWorkingDirectory: userDir,
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     logging: { console: { level: options.level ?? 'warn', metrics: false, audit: false } },
+    ...options.settings,
   });
   if (options.httpNodeRoot) app.use(options.httpNodeRoot, RED.httpNode);
-  if (options.httpAdminRoot) app.use(options.httpAdminRoot, RED.httpAdmin);
+  if (options.editor) app.use('/', RED.httpAdmin);
+  else if (options.httpAdminRoot) app.use(options.httpAdminRoot, RED.httpAdmin);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const started = new Promise((r) => RED.events.once('flows:started', r));
   await RED.start();

@@ -35,6 +35,12 @@ export const providerProperty: INodeProperties = {
 	description: 'The lip-sync service that renders the video. The credential below follows this choice.',
 };
 
+/** The node's subtitle on the canvas: operation and provider as the panel names them ("Create and Wait · JoggAI"). */
+export function subtitleExpression(operations: Record<string, string>): string {
+	const providers = Object.fromEntries(PROVIDERS.map((id) => [id, adapters[id].displayName]));
+	return `={{ (${JSON.stringify(operations)}[$parameter["operation"]] || $parameter["operation"]) + " · " + (${JSON.stringify(providers)}[$parameter["provider"]] || $parameter["provider"]) }}`;
+}
+
 export const jobIdProperty: INodeProperties = {
 	displayName: 'Job ID',
 	name: 'jobId',
@@ -90,6 +96,47 @@ function mediaProperties(role: 'video' | 'audio'): INodeProperties[] {
 }
 
 export const STORAGE_CREDENTIAL_TYPE = 'lipSyncKitS3StorageApi';
+
+/**
+ * The anchor of n8n's credential rules, never shown. n8n's editor takes the parameter named "authentication" as a
+ * node's main credential selector: it hides that parameter from the panel, and also every parameter named in the
+ * show-rules of the parameters that credentials depend on. Without this anchor the editor picks "provider" as the
+ * main selector (every provider value selects a credential) and hides it, and the storage switch's rules hid
+ * Resource, Operation and both sources. With it, the provider stays a normal, visible parameter whose value picks
+ * the provider's credential, as in n8n's own nodes with one credential per option. See STORAGE_CREDENTIAL below.
+ */
+export const authenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'hidden',
+	default: 'apiKey',
+};
+
+/**
+ * Show-rules of parameters that a credential depends on hide their targets in n8n's editor (see
+ * authenticationProperty), so such parameters (the storage switch) carry the same rule as hide-rules: a show
+ * list for a key becomes "hide every other value of that key", with the values taken from the final property list.
+ * A key whose values are not a fixed list is kept as a show-rule.
+ */
+export function showRulesAsHideRules(properties: INodeProperties[], names: string[]): INodeProperties[] {
+	const valuesOf = (key: string): Array<string | number | boolean> | undefined => {
+		const lists = properties.filter((p) => p.name === key).map((p) => (p.type === 'boolean' ? [true, false] : p.type === 'options' ? (p.options ?? []).map((o) => ('value' in o ? o.value : undefined)) : undefined));
+		if (lists.length === 0 || lists.some((l) => l === undefined || l.some((v) => v === undefined))) return undefined;
+		return [...new Set(lists.flat() as Array<string | number | boolean>)];
+	};
+	return properties.map((property) => {
+		const show = property.displayOptions?.show;
+		if (!names.includes(property.name) || !show) return property;
+		const hide: Record<string, Array<string | number | boolean>> = { ...(property.displayOptions?.hide as Record<string, Array<string | number | boolean>> | undefined) };
+		for (const [key, wanted] of Object.entries(show)) {
+			const all = valuesOf(key);
+			if (!all) throw new Error(`showRulesAsHideRules: "${property.name}" is shown by "${key}", which has no fixed list of values`);
+			const others = all.filter((v) => !(wanted as unknown[]).includes(v));
+			if (others.length) hide[key] = others;
+		}
+		return { ...property, displayOptions: { hide } };
+	});
+}
 
 /** Shown once when either input is a binary file (two copies of one parameter, as n8n's displayOptions AND their keys). */
 function storageProperty(show: Record<string, string[]>): INodeProperties {

@@ -1,6 +1,6 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { providerProperty } from './common.descriptions';
+import { authenticationProperty, providerProperty, showRulesAsHideRules, subtitleExpression } from './common.descriptions';
 import * as job from './job';
 import * as speech from './speech';
 import * as voice from './voice';
@@ -24,22 +24,38 @@ export const versionDescription = {
 			displayCondition: '={{ $parameter["operation"] === "createAndWait" }}',
 		},
 	],
-	properties: [
-		providerProperty,
-		{
-			displayName: 'Resource',
-			name: 'resource',
-			type: 'options',
-			noDataExpression: true,
-			options: [
-				{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' },
-				{ name: 'Speech', value: 'speech', description: 'Text to speech (Fish Audio)' },
-				{ name: 'Voice', value: 'voice', description: 'The voices of the account, and voice cloning (Fish Audio)' },
-			],
-			default: 'job',
-		},
-		...job.description,
-		...speech.description,
-		...voice.description,
-	],
+	// The storage switch is what the storage credential depends on: its rules are hide-rules (see
+	// authenticationProperty for why).
+	properties: showRulesAsHideRules(
+		[
+			authenticationProperty,
+			providerProperty,
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Job', value: 'job', description: 'A lip-sync render at the provider' },
+					{ name: 'Speech', value: 'speech', description: 'Text to speech (Fish Audio)' },
+					{ name: 'Voice', value: 'voice', description: 'The voices of the account, and voice cloning (Fish Audio)' },
+				],
+				default: 'job',
+			},
+			...job.description,
+			...speech.description,
+			...voice.description,
+		],
+		['useStorage'],
+	),
 } satisfies Partial<INodeTypeDescription>;
+
+/** Every operation's name by value, from the operation selectors of every resource. */
+const operationNames = Object.fromEntries(
+	versionDescription.properties
+		.filter((p) => p.name === 'operation')
+		.flatMap((p) => (p.options ?? []).map((o) => ('value' in o ? [String(o.value), o.name] : ['', ''])))
+		.filter(([value]) => value !== ''),
+);
+
+export const subtitle = subtitleExpression(operationNames);

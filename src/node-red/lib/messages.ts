@@ -15,20 +15,21 @@ export function describeSource(value: string, type: string): string {
   return `${type}.${value}`;
 }
 
-/** The job id a message refers to: msg.jobId, else msg.payload.id. */
+/** The job id a message refers to: msg.jobId, else msg.payload.id, else msg.payload itself when it is text (an inject of the id). */
 export function jobIdOf(msg: NodeMessage): string | undefined {
   const direct = msg.jobId;
   if (typeof direct === 'string' && direct.trim()) return direct.trim();
   if (typeof direct === 'number') return String(direct);
-  const payload = msg.payload as { id?: unknown } | undefined;
+  const payload = msg.payload as { id?: unknown } | string | undefined;
   if (payload && typeof payload === 'object' && typeof payload.id === 'string' && payload.id.trim()) return payload.id.trim();
+  if (typeof payload === 'string' && payload.trim() && !/\s/.test(payload.trim())) return payload.trim();
   return undefined;
 }
 
 export function missingJobId(): LipSyncError {
   return new LipSyncError(
     ERROR_CODES.INVALID_INPUT,
-    'No job id: set msg.jobId (or msg.payload.id) to the id a create job node returned',
+    'No job id: set msg.jobId (or msg.payload.id, or msg.payload to the id as text) to the id a create job node returned',
     { field: 'msg.jobId' },
   );
 }

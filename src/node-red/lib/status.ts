@@ -1,4 +1,4 @@
-import type { JobStatus, LipSyncJob } from '../../core';
+import { LipSyncError, type JobStatus, type LipSyncJob } from '../../core';
 import type { NodeStatus } from './red-types';
 
 /** Translates a key of the node's own message catalog (`lipsync.status.*`). */
@@ -71,4 +71,30 @@ const OUTCOME: Record<Outcome, NodeStatus> = {
 export function outcomeStatus(t: Translate, outcome: Outcome, elapsedMs?: number): NodeStatus {
   const text = t(`lipsync.status.${outcome}`);
   return { ...OUTCOME[outcome], text: elapsedMs === undefined ? text : `${text} · ${formatElapsed(elapsedMs)}` };
+}
+
+/** Error codes with a short reason of their own in the status line (`lipsync.status.reason.<code>`). */
+const REASONS = new Set([
+  'INVALID_INPUT',
+  'AUTH_FAILED',
+  'INSUFFICIENT_CREDITS',
+  'RATE_LIMITED',
+  'NOT_FOUND',
+  'MEDIA_UNPROCESSABLE',
+  'PROVIDER_ERROR',
+  'NETWORK_ERROR',
+  'TIMEOUT',
+  'JOB_FAILED',
+  'NOT_SUPPORTED',
+]);
+
+/**
+ * The status a node rests on after an error: the reason a user acts on ("auth failed", "no credits", "job failed"),
+ * with the HTTP status when the provider answered; `fallback` (e.g. "create failed") for anything else.
+ */
+export function errorStatus(t: Translate, error: unknown, fallback: string): NodeStatus {
+  const code = LipSyncError.is(error) ? error.code : undefined;
+  let text = code && REASONS.has(code) ? t(`lipsync.status.reason.${code}`) : t(fallback);
+  if (LipSyncError.is(error) && error.httpStatus && code !== 'JOB_FAILED') text += ` (HTTP ${error.httpStatus})`;
+  return { fill: 'red', shape: 'dot', text };
 }

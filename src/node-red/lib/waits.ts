@@ -3,7 +3,7 @@ import { waitForCallback } from './callbacks';
 import type { NodeWaits, SavedWait, WaitJournal } from './journal';
 import { asError, persistable, withError, withJob } from './messages';
 import type { AccountNode, DoneFn, NodeMessage, NodeStatus, RedNode, SendFn } from './red-types';
-import { type Outcome, type Translate, outcomeStatus, waitsStatus } from './status';
+import { type Outcome, type Translate, errorStatus, outcomeStatus, waitsStatus } from './status';
 
 /** Context key holding the waits in flight, so they survive a redeploy or a Node-RED restart. */
 export const PENDING_KEY = 'lipsyncPendingWaits';
@@ -266,7 +266,7 @@ export class Waits {
     // Anything else (auth, not found, provider down past the retries) goes to Catch nodes via done(err).
     this.forget(w);
     withError(w.msg, error, w.saved.jobId);
-    this.resting = outcomeStatus(this.t, 'error');
+    this.resting = errorStatus(this.t, error, 'lipsync.status.error');
     this.render();
     done(asError(error, w.saved.jobId));
   }
