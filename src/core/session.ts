@@ -94,7 +94,11 @@ export const accountOptionsSchema = z.object({
   maxResponseBytes: z.number().int('maxResponseBytes must be a whole number of bytes').min(1024, 'maxResponseBytes must be at least 1024').optional(),
 });
 
-const sharedLimiters = new Map<string, AccountLimiters>();
+/**
+ * Limiters by the delay they wait with, then by account. A host that passes its own real-time delay (n8n: one
+ * abortable sleep for every execution) still shares one limiter per account across all its clients.
+ */
+const sharedLimiters = new WeakMap<Delay, Map<string, AccountLimiters>>();
 
 function limitersFor(wire: WireAdapter, baseUrl: string, apiKey: string, options: SessionOptions, clock: Clock, delay: Delay): AccountLimiters {
   if (options.limiters) return options.limiters;
@@ -104,11 +108,13 @@ function limitersFor(wire: WireAdapter, baseUrl: string, apiKey: string, options
     create: create ? new RateLimiter(create, clock, delay) : undefined,
     read: read ? new RateLimiter(read, clock, delay) : undefined,
   });
-  // Limiters on an injected clock are private to the client (tests, benchmarks).
-  if (options.clock || options.delay || options.rateLimits) return make();
+  // Limiters on an injected clock or with their own limits are private to the client (tests, benchmarks).
+  if (options.clock || options.rateLimits) return make();
+  let byAccount = sharedLimiters.get(delay);
+  if (!byAccount) sharedLimiters.set(delay, (byAccount = new Map()));
   const key = `${wire.id}|${baseUrl}|${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
-  let found = sharedLimiters.get(key);
-  if (!found) sharedLimiters.set(key, (found = make()));
+  let found = byAccount.get(key);
+  if (!found) byAccount.set(key, (found = make()));
   return found;
 }
 
