@@ -1,5 +1,5 @@
 // Lane "n8n-queue": n8n's queue mode (test/n8n-queue): Redis and Postgres from the Debian packages (installed by
-// .ci/run), one n8n 2.41 main and two workers on Node 24 (scripts/setup/00-node24.sh, 30-n8n-cli.sh), started once
+// .ci/run), one n8n 2.41 main and two workers on Node 24 (scripts/setup/00-node.sh, 30-n8n-cli.sh), started once
 // for the lane by the test itself. Vitest runs on that Node 24 too; n8n runs as its child processes.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// The Lip Sync node in n8n's real editor, driven in headless Chromium, on n8n 2.8.4 (Node 20) and n8n 2.41.1
+// The Lip Sync node in n8n's real editor, driven in headless Chromium, on n8n 2.8.4 (Node 22) and n8n 2.41.1
 // (Node 24): the packed package installed as a community package into a fresh `n8n start`, credentials imported
 // with `n8n import:credentials`, everything else done by clicking, as a user does:
 //  - the node is found by searching the nodes panel and added from its actions list;

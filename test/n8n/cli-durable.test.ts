@@ -1,4 +1,4 @@
-// Nothing lost when n8n restarts or crashes, in a real `n8n start` on both n8n lines (2.8.4 on Node 20, 2.41.1 on
+// Nothing lost when n8n restarts or crashes, in a real `n8n start` on both n8n lines (2.8.4 on Node 22, 2.41.1 on
 // Node 24), the packed package installed as a community package, against the sandbox in this process:
 //  - the Lip Sync Trigger (Chamelaion, Fish Audio open, Fish Audio v1) emits each finished job once across polls,
 //    across a crash (SIGKILL) and a restart of n8n: none twice, none missing, none that had finished before;
