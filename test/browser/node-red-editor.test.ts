@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
 import { RED_VERSION, ROOT, startEmbeddedRed, type EmbeddedRed } from '../node-red/support';
+import { motoUnavailable, startMoto, type S3Server } from '../support/s3';
 import { browserMissing, inCi, openBrowser, story, type BrowserSession } from './support/browser';
 
 type Node = Record<string, any>;
@@ -42,11 +43,19 @@ let session: BrowserSession;
 let page: Page;
 let pkgDir = '';
 let base = '';
+/** S3-compatible storage for the examples whose account stores media or results (example 06). */
+let s3: S3Server | undefined;
+const needsStorage = examples.some((f) => exampleFlow(f).some((n) => n.type === 'lipsync-account' && n.storage));
 
 beforeAll(async () => {
   if (skip) return;
   if (why) throw new Error(why);
   sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 1500, akoolClientId: AKOOL_CLIENT_ID });
+  if (needsStorage) {
+    const noMoto = motoUnavailable();
+    if (noMoto) throw new Error(`an example stores its video in S3-compatible storage: ${noMoto}`);
+    s3 = await startMoto();
+  }
   // The package as Node-RED loads it (package.json, dist/, icons/), with examples that name this sandbox.
   pkgDir = mkdtempSync(join(tmpdir(), 'lipsync-red-pkg-'));
   cpSync(join(ROOT, 'package.json'), join(pkgDir, 'package.json'));
@@ -73,6 +82,7 @@ afterAll(async () => {
   await session?.close();
   await red?.stop();
   await sandbox?.close();
+  await s3?.close();
   if (pkgDir) rmSync(pkgDir, { recursive: true, force: true });
 });
 
@@ -131,9 +141,9 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
   it('shows every node in the palette, and the account as a "lip-sync account"', async () => {
     await story(session, `node-red-${RED_VERSION}-palette`, async () => {
       const types = await page.locator('.red-ui-palette-node[data-palette-type^="lipsync-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')));
-      expect(types.sort()).toEqual(['lipsync-callback', 'lipsync-create', 'lipsync-status', 'lipsync-wait']);
+      expect(types.sort()).toEqual(['lipsync-callback', 'lipsync-create', 'lipsync-speech', 'lipsync-status', 'lipsync-voice', 'lipsync-wait']);
       const labels = await page.locator('.red-ui-palette-node[data-palette-type^="lipsync-"] .red-ui-palette-label').allInnerTexts();
-      expect(labels.map((l) => l.trim()).sort()).toEqual(['create job', 'job callback', 'job status', 'wait for job']);
+      expect(labels.map((l) => l.trim()).sort()).toEqual(['clone voice', 'create job', 'job callback', 'job status', 'speech', 'wait for job']);
       const accountLabel = await page.evaluate(() => {
         const def = (globalThis as any).RED.nodes.getType('lipsync-account');
         return typeof def.paletteLabel === 'function' ? def.paletteLabel.call({ _: def._ }) : def.paletteLabel;
@@ -157,6 +167,12 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
         await page.locator('#node-config-input-baseUrl').fill(sandbox.baseUrl(provider as any));
         await page.locator('#node-config-input-apiKey').fill(SANDBOX_KEY);
         if (provider === 'akool') await page.locator('#node-config-input-clientId').fill(AKOOL_CLIENT_ID);
+        if (account.storage) {
+          // The storage the example asks for: endpoint, bucket, region and keys, typed into the account's own rows.
+          for (const [field, value] of Object.entries({ s3Endpoint: s3!.endpoint, s3Bucket: s3!.bucket, s3Region: 'us-east-1', s3AccessKeyId: s3!.accessKeyId, s3SecretAccessKey: s3!.secretAccessKey })) {
+            await page.locator(`#node-config-input-${field}`).fill(value);
+          }
+        }
         await done(true);
         // Every node of ours: open its dialog, press Done without changing anything, still valid.
         for (const node of ours) {
