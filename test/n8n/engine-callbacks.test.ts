@@ -90,6 +90,33 @@ describe("the Lip Sync node's webhook (resume)", () => {
 		expect(processing.status).toBe(200);
 	});
 
+	it('resumes with an item of the same keys and types as Wait For: Polling, for a completed and a failed job', async () => {
+		const shape = (json: Record<string, unknown>) => {
+			const out: Record<string, unknown> = {};
+			for (const [k, v] of Object.entries(json)) out[k] = v !== null && typeof v === 'object' ? shape(v as Record<string, unknown>) : typeof v;
+			return out;
+		};
+		// Polled: the same node, Wait For: Polling, on the same sandbox (whose own callbacks are off).
+		const polled = async (fail: boolean) => {
+			const run = await runNode(options({}, { waitFor: 'poll', ...media(sandbox, { fail }), options: { onFailure: 'output', pollIntervalSeconds: 0.05 } }));
+			expect(run.status).toBe('success');
+			return run.items[0]!.json;
+		};
+		const completed = await polled(false);
+		const viaCallback = await resume(body({ _id: completed.id, status: 3, type: 'lipsync', url: completed.resultUrl }));
+		const resumedDone = viaCallback.result.workflowData?.[0]?.[0]?.json as Record<string, unknown>;
+		expect(resumedDone).toMatchObject({ id: completed.id, status: 'completed', resultUrl: completed.resultUrl });
+		expect(shape(resumedDone)).toEqual(shape(completed));
+
+		const failed = await polled(true);
+		expect(failed).toMatchObject({ status: 'failed', error: { code: 'JOB_FAILED' } });
+		const reason = String((failed.error as { message: string }).message).replace(/^The job failed: /, '');
+		const viaFailed = await resume(body({ _id: failed.id, status: 4, type: 'lipsync', error_reason: reason }));
+		const resumedFailed = viaFailed.result.workflowData?.[0]?.[0]?.json as Record<string, unknown>;
+		expect(resumedFailed).toMatchObject({ id: failed.id, status: 'failed', error: { code: 'JOB_FAILED', jobId: failed.id } });
+		expect(shape(resumedFailed)).toEqual(shape(failed));
+	});
+
 	it('refuses forged, stale and replayed callbacks with one generic 401 and resumes nothing', async () => {
 		const genuine = body({ _id: 'job-4', status: 3, type: 'lipsync', url: 'https://cdn.example/4.mp4' });
 		const forged = await resume({ ...genuine, signature: 'f'.repeat(40) });

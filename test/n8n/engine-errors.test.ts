@@ -55,6 +55,45 @@ describe('a job that fails at the provider', () => {
 		expect(String((items[2]!.json.error as { message: string }).message)).toMatch(/videoUrl/);
 	});
 
+	it('gives the same item shape with Continue On Fail and with On Failure = Output the Job: job id on top, error as n8n puts it', async () => {
+		const run = (extra: Record<string, unknown>, continueOnFail: boolean) =>
+			runNode({ parameters: params('chamelaion', 'createAndWait', { ...media(sandbox, { fail: true }), ...extra }), credentials: credentialsFor(sandbox, 'chamelaion'), continueOnFail });
+		const onFail = (await run({}, true)).items[0]!;
+		const onFailJobId = sandbox.listJobs('chamelaion')[0]!.id;
+		const output = (await run({ options: { onFailure: 'output' } }, false)).items[0]!;
+		const outputJobId = sandbox.listJobs('chamelaion')[0]!.id;
+		for (const [item, jobId] of [[onFail, onFailJobId], [output, outputJobId]] as const) {
+			expect(item.json).toMatchObject({ id: jobId, provider: 'chamelaion', status: 'failed' });
+			// n8n's HTTP Request node puts an object with `message` in json.error; ours adds description and codes.
+			expect(item.json.error).toMatchObject({ message: expect.stringContaining('failed'), description: expect.stringContaining(`Job ID: ${jobId}`), code: 'JOB_FAILED', provider: 'chamelaion', jobId });
+			expect(item.pairedItem).toEqual({ item: 0 });
+		}
+		expect(Object.keys(onFail.json).sort()).toEqual(Object.keys(output.json).sort());
+		expect(Object.keys(onFail.json.error as object).sort()).toEqual(Object.keys(output.json.error as object).sort());
+	});
+
+	it('with Continue On Fail, an error before any job exists still names the provider, and the error object its field', async () => {
+		const { items } = await runNode({ parameters: params('akool', 'create', { ...media(sandbox), videoUrl: 'not a url' }), credentials: credentialsFor(sandbox, 'akool'), continueOnFail: true });
+		expect(items[0]!.json).toMatchObject({ provider: 'akool', error: { code: 'INVALID_INPUT', field: 'videoUrl', message: expect.stringMatching(/videoUrl/) } });
+		expect(items[0]!.json).not.toHaveProperty('id');
+	});
+
+	it('with On Error = Continue (using error output), the failed job goes to the error output, its id in error.jobId', async () => {
+		const input = [media(sandbox), media(sandbox, { fail: true })].map((json, i) => ({ json: { ...json, row: i } }));
+		const { status, items, errorItems } = await runNode({
+			parameters: params('joggai', 'createAndWait', { videoUrl: '={{ $json.videoUrl }}', audioUrl: '={{ $json.audioUrl }}' }),
+			credentials: credentialsFor(sandbox, 'joggai'),
+			input,
+			onError: 'continueErrorOutput',
+		});
+		expect(status).toBe('success');
+		expect(items.map((i) => i.json.status)).toEqual(['completed']);
+		expect(errorItems).toHaveLength(1);
+		// n8n routes only `{ error }` items there and adds the input item's fields.
+		const failedId = sandbox.listJobs('joggai').find((j) => j.id !== items[0]!.json.id)!.id;
+		expect(errorItems[0]!.json).toMatchObject({ row: 1, error: { code: 'JOB_FAILED', provider: 'joggai', jobId: failedId, message: expect.any(String), description: expect.stringContaining(failedId) } });
+	});
+
 	it('without Continue On Fail, the error still names the jobs the batch created, so none is lost', async () => {
 		const input = [media(sandbox, { durationMs: 100 }), media(sandbox, { fail: true, durationMs: 100 }), media(sandbox, { durationMs: 60_000 })].map((json) => ({ json }));
 		const before = requestsFor('akool', 'POST').length;

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { setMaxListeners } from 'node:events';
 import { ConcurrencyLimit, isSpeechProvider, providerName, type ProviderId } from '../../../src';
-import { errorJson, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
+import { errorItem, clientFactory, readOptions, settle, toNodeError, type OperationContext } from '../helpers/utils';
 import { recordCreatedJob } from '../helpers/jobRecord';
 import { LISTING_PROVIDERS, PROVIDERS } from './common.descriptions';
 import { operations, WAITING_OPERATIONS, type JobOperation, type JobOperationName } from './job';
@@ -61,6 +61,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		createTurn: () => preparing.acquire(signal),
 	};
 	const continueOnFail = this.continueOnFail();
+	const errorOutput = this.getNode().onError === 'continueErrorOutput';
 	// Items in flight: every one for the waiting operations unless "Parallel Jobs" caps them, else one at a time.
 	const rendering = new ConcurrencyLimit(waiting ? renderingCap(readOptions(this, 0).parallel) : 1);
 
@@ -94,9 +95,23 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const output: INodeExecutionData[] = [];
 	results.forEach((result, itemIndex) => {
 		if ('items' in result) output.push(...result.items);
-		else output.push({ json: { error: errorJson(result.error) }, pairedItem: { item: itemIndex } });
+		else {
+			const item = errorItem(result.error, itemIndex, { provider, jobId: created.get(itemIndex), includeRaw: includeRaw(this, itemIndex) });
+			// n8n's engine moves an item to the error output only when its json is `{ error }` alone (it then adds the
+			// input item's fields); the job id is still in `error.jobId` there.
+			output.push(errorOutput ? { json: { error: item.json.error }, pairedItem: item.pairedItem } : item);
+		}
 	});
 	return [output];
+}
+
+/** Options > Include Raw Response of an item whose run failed (its options may be what failed). */
+function includeRaw(ctx: IExecuteFunctions, itemIndex: number): boolean {
+	try {
+		return readOptions(ctx, itemIndex).includeRaw === true;
+	} catch {
+		return false;
+	}
 }
 
 /** Items that read their input and send their create at once; enough to keep any documented create rate busy. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'stream';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, IWebhookFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import {
 	checkUrlSafety,
@@ -36,23 +36,30 @@ export interface OperationContext {
 /** One client per credential value within an execution (items normally share one). */
 export function clientFactory(ctx: IExecuteFunctions, provider: ProviderId): (itemIndex: number) => Promise<LipSyncClient> {
 	const clients = new Map<string, LipSyncClient>();
-	const credentialType = CREDENTIAL_TYPES[provider];
 	return async (itemIndex) => {
-		const credentials = (await ctx.getCredentials(credentialType, itemIndex)) as { apiKey?: string; baseUrl?: string };
-		const apiKey = String(credentials.apiKey ?? '').trim();
-		const baseUrl = String(credentials.baseUrl ?? '').trim() || undefined;
+		const credentials = (await ctx.getCredentials(CREDENTIAL_TYPES[provider], itemIndex)) as AccountCredentials;
 		const storage = await storageFor(ctx, itemIndex);
-		const key = `${baseUrl ?? ''}\n${apiKey}\n${storage ? JSON.stringify(storage) : ''}`;
+		const key = `${String(credentials.baseUrl ?? '').trim()}\n${String(credentials.apiKey ?? '').trim()}\n${storage ? JSON.stringify(storage) : ''}`;
 		let client = clients.get(key);
-		if (!client) {
-			// The transport needs the client's normalized base URL (the client validates key and URL first); it is
-			// only called once the client makes a request, after both exist.
-			client = createLipSyncClient({ provider, apiKey, baseUrl, storage, transport: (request) => transport(request), delay: n8nDelay, userAgent: 'n8n-nodes-lipsync' });
-			const transport: Transport = createN8nTransport(ctx, { credentialType, baseUrl: client.baseUrl, apiKey });
-			clients.set(key, client);
-		}
+		if (!client) clients.set(key, (client = accountClient(ctx, provider, credentials, storage)));
 		return client;
 	};
+}
+
+export interface AccountCredentials {
+	apiKey?: string;
+	baseUrl?: string;
+}
+
+/** A client for a provider credential, whose requests go through n8n's HTTP helper (executions and webhooks alike). */
+export function accountClient(ctx: IExecuteFunctions | IWebhookFunctions, provider: ProviderId, credentials: AccountCredentials, storage?: S3StorageConfig): LipSyncClient {
+	const apiKey = String(credentials.apiKey ?? '').trim();
+	const baseUrl = String(credentials.baseUrl ?? '').trim() || undefined;
+	// The transport needs the client's normalized base URL (the client validates key and URL first); it is only
+	// called once the client makes a request, after both exist.
+	const client = createLipSyncClient({ provider, apiKey, baseUrl, storage, transport: (request) => transport(request), delay: n8nDelay, userAgent: 'n8n-nodes-lipsync' });
+	const transport: Transport = createN8nTransport(ctx, { credentialType: CREDENTIAL_TYPES[provider], baseUrl: client.baseUrl, apiKey });
+	return client;
 }
 
 /** The S3-compatible storage credential as the core takes it, when the node is set to upload through it. */
@@ -232,12 +239,8 @@ const NEXT_STEP: Partial<Record<string, string>> = {
 const STORAGE_NEXT_STEP =
 	'Check the Lip Sync Media Storage (S3-Compatible) credential: endpoint, bucket, region and keys (its Test button checks them), and that n8n can reach the endpoint.';
 
-/** Turns any error into the n8n error to throw: NodeApiError for the provider's answers, NodeOperationError for bad input. */
-export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, extra?: string): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	if (!LipSyncError.is(error)) {
-		return new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), { itemIndex, description: extra });
-	}
+/** The description n8n shows under an error's message: the facts (provider, HTTP status, codes, job id) and the next step. */
+export function errorDescription(error: LipSyncError, extra?: string): string {
 	const facts = [
 		error.provider ? `Provider: ${providerName(error.provider)}` : undefined,
 		error.httpStatus !== undefined ? `HTTP status: ${error.httpStatus}` : undefined,
@@ -249,7 +252,16 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 	].filter(Boolean);
 	// The core prefixes every failure of the S3-compatible storage with "S3 storage:": the fix is in that credential.
 	const next = /S3 storage:/.test(error.reason) ? STORAGE_NEXT_STEP : NEXT_STEP[error.code];
-	const description = [facts.join(' · '), next, extra].filter(Boolean).join('\n');
+	return [facts.join(' · '), next, extra].filter(Boolean).join('\n');
+}
+
+/** Turns any error into the n8n error to throw: NodeApiError for the provider's answers, NodeOperationError for bad input. */
+export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, extra?: string): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	if (!LipSyncError.is(error)) {
+		return new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), { itemIndex, description: extra });
+	}
+	const description = errorDescription(error, extra);
 	if (error.code === ERROR_CODES.INVALID_INPUT || error.code === ERROR_CODES.NOT_SUPPORTED || error.code === ERROR_CODES.ABORTED) {
 		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex, description });
 	}
@@ -265,11 +277,37 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 	return apiError;
 }
 
-/** The json of an error item (continueOnFail, or a failed/timed-out job routed to the output). */
-export function errorJson(error: unknown): IDataObject {
-	if (LipSyncError.is(error)) return error.toJSON() as IDataObject;
-	const e = error as { message?: string; description?: string };
-	return { message: e?.message ?? String(error), ...(e?.description ? { description: e.description } : {}) };
+/**
+ * `json.error` of an error item: an object with `message` (as n8n's HTTP Request node puts there with Continue On
+ * Fail) and `description` (what n8n shows under it), then this package's facts: `code`, `provider`, `httpStatus`,
+ * `providerCode`, `jobId`, ... where known.
+ */
+export function errorJson(error: unknown, jobId?: string): IDataObject {
+	if (LipSyncError.is(error)) {
+		const withId = jobId && !error.jobId ? error.withJobId(jobId) : error;
+		const { message, code, ...facts } = withId.toJSON();
+		return { message, description: errorDescription(withId), code, ...facts } as IDataObject;
+	}
+	const e = error as { message?: string; description?: string | null };
+	return { message: e?.message ?? String(error), ...(e?.description ? { description: e.description } : {}), ...(jobId ? { jobId } : {}) };
+}
+
+/**
+ * The one shape of an item for a failure, used by Continue On Fail, "On Failure or Timeout: Output the Job" and the
+ * Akool callback wait: the job's fields (when the error carries the job), `id` (when a job exists), `provider` and
+ * `status` at the top level, and the error in `json.error` (see errorJson).
+ */
+export function errorItem(error: unknown, itemIndex: number, context: { provider: ProviderId; jobId?: string; includeRaw?: boolean }): INodeExecutionData {
+	const lip = LipSyncError.is(error) ? error : undefined;
+	const job = lip?.job ? jobJson(lip.job, context.includeRaw) : {};
+	const id = lip?.jobId ?? (job.id as string | undefined) ?? context.jobId;
+	const status = lip?.lastStatus ?? (job.status as string | undefined);
+	const provider = lip?.provider ?? (job.provider as string | undefined) ?? context.provider;
+	// id, provider and status first (as in a job item), then the job's other fields, then the error.
+	const json: IDataObject = { ...(id ? { id } : {}), provider, ...(status ? { status } : {}) };
+	for (const [key, value] of Object.entries(job)) if (!(key in json) && key !== 'id' && key !== 'status') json[key] = value;
+	json.error = errorJson(error, id);
+	return { json, pairedItem: { item: itemIndex } };
 }
 
 /** True for the two outcomes "On Failure or Timeout: Output the Job" turns into items. */
@@ -278,9 +316,8 @@ export function isJobOutcome(error: unknown): error is LipSyncError {
 }
 
 /** A job that failed or timed out, as an item the flow can route on `$json.error.code`. */
-export function outcomeItem(error: LipSyncError, itemIndex: number, options: ItemOptions): INodeExecutionData {
-	const job = error.job ? jobJson(error.job, options.includeRaw) : {};
-	return { json: { ...job, id: error.jobId ?? job.id, status: error.lastStatus ?? job.status, error: errorJson(error) }, pairedItem: { item: itemIndex } };
+export function outcomeItem(error: LipSyncError, itemIndex: number, options: ItemOptions, provider: ProviderId): INodeExecutionData {
+	return errorItem(error, itemIndex, { provider, includeRaw: options.includeRaw });
 }
 
 /** Settles a promise into a value or an error, so callers branch without a catch block. */

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
+import type { IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 import { sleep, sleepWithAbort } from 'n8n-workflow';
 import {
 	classifyNetworkError,
@@ -22,7 +22,7 @@ import {
  * HTTP statuses never throw here (the core maps them); failures below HTTP become the core's TransportFailure,
  * with `maybeSent` false only when the socket error says the connection was never made (see toTransportFailure).
  */
-export function createN8nTransport(ctx: IExecuteFunctions, options: { credentialType: string; baseUrl: string; apiKey: string }): Transport {
+export function createN8nTransport(ctx: IExecuteFunctions | IWebhookFunctions, options: { credentialType: string; baseUrl: string; apiKey: string }): Transport {
 	const apiRoot = normalizedRoot(options.baseUrl);
 	// Some n8n versions replace a request's abortSignal with the execution's cancel signal whenever the helper's
 	// `this` has getExecutionCancelSignal. A Stop would then cut off a create on the wire and lose the id of the job

@@ -137,6 +137,8 @@ export interface NodeRunOptions {
 	/** Items fed into the node. */
 	input?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** The node's "On Error" setting (overrides continueOnFail), e.g. 'continueErrorOutput' for an error output. */
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
 	/** n8n's public URL for resuming waiting executions ($execution.resumeUrl = <this>/<execution id>). */
 	webhookWaitingBaseUrl?: string;
 }
@@ -146,6 +148,8 @@ export interface NodeRun {
 	status: IRun['status'];
 	/** The node's output items (first output). */
 	items: INodeExecutionData[];
+	/** The node's error output (On Error: Continue (using error output)). */
+	errorItems: INodeExecutionData[];
 	/** The node's error, when the node failed. */
 	error?: N8nWorkflow.ExecutionBaseError & { description?: string; httpCode?: string | null; context?: Record<string, unknown> };
 }
@@ -175,6 +179,7 @@ export async function startNode(options: NodeRunOptions): Promise<Execution> {
 			parameters: options.parameters as INode['parameters'],
 			credentials: credentialRefs,
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			...(options.onError ? { onError: options.onError } : {}),
 		},
 	];
 	const connections = { Start: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
@@ -217,6 +222,7 @@ function summarize(run: IRun): NodeRun {
 		run,
 		status: run.status,
 		items: task?.data?.main?.[0] ?? [],
+		errorItems: task?.data?.main?.[1] ?? [],
 		error: (task?.error ?? run.data.resultData.error) as NodeRun['error'],
 	};
 }

@@ -1,8 +1,8 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookFunctions, IWebhookResponseData, IWebhookDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookFunctions, IWebhookResponseData, IWebhookDescription } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { formatDuration } from '../../../../src';
+import { jobFailedError, waitTimedOutError, type LipSyncJob } from '../../../../src';
 import { AKOOL_CREDENTIAL, receiveAkoolCallback } from '../../helpers/akoolCallback';
-import { jobJson, readCreateInput, readOptions, type OperationContext } from '../../helpers/utils';
+import { accountClient, errorItem, jobJson, readCreateInput, readOptions, settle, type AccountCredentials, type OperationContext } from '../../helpers/utils';
 
 /**
  * Create and Wait with "Wait For: Akool Callback": the job is created with this execution's resume URL as its
@@ -68,18 +68,8 @@ export async function createAndWaitForCallback(this: IExecuteFunctions, itemInde
 	op.created(itemIndex, job.id);
 	const options = readOptions(this, itemIndex);
 	const timeoutMs = Math.round(minutes * 60_000);
-	const timedOut: INodeExecutionData = {
-		json: {
-			...jobJson(job, options.includeRaw),
-			error: {
-				code: 'TIMEOUT',
-				message: `No final callback from Akool within ${formatDuration(timeoutMs)}. The job was not cancelled: check it with Get or Wait and its ID`,
-				provider: 'akool',
-				jobId: job.id,
-			} as IDataObject,
-		},
-		pairedItem: { item: itemIndex },
-	};
+	// The same item as a polled wait that times out with "Output the Job" (job fields, id on top, error TIMEOUT).
+	const timedOut = errorItem(waitTimedOutError(job.id, job, timeoutMs), itemIndex, { provider: op.provider, includeRaw: options.includeRaw });
 	// What n8n passes on if the wait times out (it resumes without running this node); the job ID is never lost.
 	this.getExecuteData().data = { main: [[timedOut]] };
 	this.logger.debug(`Lip Sync: job ${job.id} created; execution waits for its Akool callback at ${resumeUrl}`, { jobId: job.id });
@@ -97,14 +87,25 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		return { noWebhookResponse: true };
 	}
 	const options = this.getNodeParameter('options', {}) as { includeRaw?: boolean };
-	const json = jobJson(job, options.includeRaw);
-	if (job.status === 'failed') {
-		json.error = {
-			code: 'JOB_FAILED',
-			message: `The job failed: ${job.error?.message ?? 'no reason given'}`,
-			provider: 'akool',
-			jobId: job.id,
-		};
+	const final = await withStatusFields(this, job);
+	// The same item a polled wait gives: the job's fields, and for a failed job the error item "Output the Job" gives.
+	const item = final.status === 'failed' ? errorItem(jobFailedError(final), 0, { provider: 'akool', includeRaw: options.includeRaw }) : { json: jobJson(final, options.includeRaw) };
+	return { workflowData: [[{ json: item.json }]] };
+}
+
+/**
+ * Akool's callback carries only the job's id, status and video URL; a polled job also has what Akool's status
+ * query answers (creation time, duration, ...). One status query fills those in, so both waits give the same item;
+ * the callback's own fields win. If the query fails, the verified callback still resumes the execution.
+ */
+async function withStatusFields(ctx: IWebhookFunctions, job: LipSyncJob): Promise<LipSyncJob> {
+	const credentials = (await ctx.getCredentials(AKOOL_CREDENTIAL)) as AccountCredentials;
+	const fetched = await settle(accountClient(ctx, 'akool', credentials).getJob(job.id));
+	if (!fetched.ok) {
+		ctx.logger.warn(`Lip Sync: the status query for Akool job ${job.id} failed (${(fetched.error as Error).message}); resuming with the callback's fields only`, { jobId: job.id });
+		return job;
 	}
-	return { workflowData: [[{ json }]] };
+	const own = Object.fromEntries(Object.entries(job).filter(([, value]) => value !== undefined)) as Partial<LipSyncJob>;
+	const error = job.error || fetched.value.error ? { ...fetched.value.error, ...job.error } : undefined;
+	return { ...fetched.value, ...own, ...(error ? { error: error as LipSyncJob['error'] } : {}) };
 }

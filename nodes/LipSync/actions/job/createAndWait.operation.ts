@@ -52,7 +52,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, op: Op
 			if (spoken) item.json.speech = spoken.speech;
 			return [item];
 		}
-		if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
+		if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options, op.provider)];
 		throw outcome.error;
 	} finally {
 		endTurn();

@@ -14,6 +14,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, op: Op
 	const options = readOptions(this, itemIndex);
 	const outcome = await settle(client.waitForJob(jobId, waitOptions(this, op, itemIndex, () => `job ${jobId}`)));
 	if (outcome.ok) return [await jobItem(this, outcome.value, itemIndex, options, { client, signal: op.signal })];
-	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options)];
+	if (options.onFailure === 'output' && isJobOutcome(outcome.error)) return [outcomeItem(outcome.error, itemIndex, options, op.provider)];
 	throw outcome.error;
 }
