@@ -8,6 +8,7 @@ import type { CreateInput, ListQuery, ParsedResponse, PreparedMedia, ProviderAda
 import { type StoreResultOptions, type StoredResult, storeResult } from './result-store';
 import { type S3StorageConfig, uploadToS3 } from './storage';
 import { abortError } from './time';
+import type { RateLimitState } from './limiter';
 import { JOB_STATUSES, type LipSyncJob, type ListJobsResult, PROVIDER_IDS, type ProviderId } from './types';
 import { httpUrlProblem } from './url-safety';
 import { type WaitOptions, validateWaitOptions, waitForJob } from './wait';
@@ -52,6 +53,8 @@ export interface LipSyncClient {
   storeResult(job: LipSyncJob, options?: StoreResultOptions): Promise<StoredResult>;
   /** Whether listJobs works for this provider. */
   readonly canList: boolean;
+  /** The account's create (or read) rate limiter right now; undefined when the provider has none. */
+  rateLimitState(kind?: 'create' | 'read'): RateLimitState | undefined;
   /** Closes the default transport's pooled connections. */
   close(): Promise<void>;
 }
@@ -313,6 +316,7 @@ export function createLipSyncClientFor(adapter: ProviderAdapter, options: LipSyn
     providerName: name,
     baseUrl,
     canList: Boolean(adapter.buildList),
+    rateLimitState: (kind = 'create') => ctx.limiters[kind]?.state(),
     createJob,
     getJob,
     listJobs,

@@ -5,6 +5,19 @@ import type { Clock, Delay } from './types';
 /** Ends a slot taken from a {@link RateLimiter}: call it once the request is over (answered or failed). */
 export type ReleaseSlot = () => void;
 
+/** What a {@link RateLimiter} is doing right now, for status lines ("rate limited · next create in 40 s"). */
+export interface RateLimitState {
+  limit: number;
+  windowMs: number;
+  /** Requests that asked for a slot and do not have one yet. */
+  queued: number;
+  /**
+   * Milliseconds until the next slot frees: 0 when one is free now; undefined when every slot is held by a
+   * request still running (a slot frees `windowMs` after one of them ends).
+   */
+  nextSlotInMs: number | undefined;
+}
+
 /**
  * Sliding-window limiter: at most `limit` requests in any `windowMs`, as the provider counts them. A request
  * counts from the moment it is let go until `windowMs` after it ended: it reaches the provider somewhere in
@@ -19,6 +32,7 @@ export class RateLimiter {
   private inFlight = 0;
   private tail: Promise<void> = Promise.resolve();
   private wake?: () => void;
+  private pending = 0;
   /** How many acquisitions had to wait (for benchmarks and status text). */
   waited = 0;
 
@@ -30,13 +44,24 @@ export class RateLimiter {
 
   /** Resolves when one more request may be sent now, with the function to call when that request is over. */
   acquire(signal?: AbortSignal): Promise<ReleaseSlot> {
+    this.pending++;
     const run = this.tail.then(() => this.take(signal));
     // keep the chain alive even if this waiter is aborted
     this.tail = run.then(
-      () => undefined,
-      () => undefined,
+      () => void this.pending--,
+      () => void this.pending--,
     );
     return run;
+  }
+
+  /** The limiter as it stands now: how many wait, and when the next slot frees. Changes nothing. */
+  state(): RateLimitState {
+    const { limit, windowMs } = this.config;
+    const now = this.clock.now();
+    const inWindow = this.ended.filter((at) => at > now - windowMs);
+    let nextSlotInMs: number | undefined = 0;
+    if (this.inFlight + inWindow.length >= limit) nextSlotInMs = inWindow.length ? inWindow[0]! + windowMs - now : undefined;
+    return { limit, windowMs, queued: this.pending, nextSlotInMs };
   }
 
   private async take(signal?: AbortSignal): Promise<ReleaseSlot> {

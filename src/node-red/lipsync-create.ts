@@ -40,9 +40,25 @@ export = function register(RED: NodeAPI): void {
     const creates = new Set<{ controller: AbortController; settled: Promise<unknown> }>();
     let closing = false;
     const settings = { ...waitSettings(def), deliver: resultDelivery(RED, node, def, account), journal: nodeRedJournal(RED) };
-    const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () =>
-      creates.size ? [creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating')] : [],
-    );
+    const waits = new Waits(node, settings, account, t, () => RED.util.generateId(), (fn) => RED.events.once('flows:started', fn), () => {
+      if (!creates.size) return [];
+      const creating = creates.size > 1 ? t('lipsync.status.creatingMany', { count: creates.size }) : t('lipsync.status.creating');
+      const held = rateLimited();
+      return held ? [creating, held] : [creating];
+    });
+
+    /** "rate limited · next create in 40 s" while creates queue behind the account's create limiter (shared by every node on it). */
+    function rateLimited(): string | undefined {
+      let state;
+      try {
+        state = account().getClient().rateLimitState('create');
+      } catch {
+        return undefined; // no usable account: the create itself reports that
+      }
+      if (!state || state.queued === 0 || state.nextSlotInMs === 0) return undefined;
+      if (state.nextSlotInMs === undefined) return t('lipsync.status.rateLimited');
+      return t('lipsync.status.rateLimitedFor', { seconds: Math.max(1, Math.ceil(state.nextSlotInMs / 1000)) });
+    }
 
     async function input(msg: NodeMessage, signal: AbortSignal): Promise<LipSyncJob> {
       const acct = account();

@@ -3,12 +3,13 @@
 //  - every node of the package is in the palette (and the config node is a "lip-sync account");
 //  - every example imports from Import > Examples, one after another, without an "already exists" conflict;
 //  - the dialog of every node of every example opens, and Done without changes leaves the node valid;
-//  - the account is pointed at the sandbox in its own dialog (base URL, key), the flow deploys with no
-//    warning, the inject button starts it, and it runs to its end: the status text under the nodes reads as a
-//    user sees it ("completed · 3s", "created …");
+//  - the account is pointed at the sandbox in its own dialog (base URL, key; Akool: client id; storage: a real
+//    s3rver), the flow deploys with no warning, the inject button starts it, and it runs to its end: the status
+//    text under the nodes reads as a user sees it ("completed · 3s", "created …");
 //  - an account without an API key is flagged in the editor.
 // The examples' sample URLs name the sandbox's default address (127.0.0.1:4010); this test's sandbox runs on a
-// free port, so the package the editor loads is the built one with examples pointing at that port.
+// free port, so the package the editor loads is the built one with examples pointing at that port (and example
+// 07's Webhook URL at this Node-RED's port instead of 1880).
 // On failure each story leaves a screenshot under .ci/results/.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +19,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
 import { RED_VERSION, ROOT, startEmbeddedRed, type EmbeddedRed } from '../node-red/support';
-import { motoUnavailable, startMoto, type S3Server } from '../support/s3';
+import { s3Unavailable, startS3, type S3Server } from '../support/s3';
 import { browserMissing, inCi, openBrowser, story, type BrowserSession } from './support/browser';
 
 type Node = Record<string, any>;
 const MODULE: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
 const EXAMPLE_HOST = 'http://127.0.0.1:4010';
+// Example 07 gives Akool the job callback node's address on a Node-RED at its default port (and httpNodeRoot "/").
+const EXAMPLE_RED = 'http://127.0.0.1:1880';
 // Akool signs and encrypts its callbacks with the API key as an AES key: 16, 24 or 32 characters.
 const SANDBOX_KEY = 'sandbox-key-0123456789ab';
 const AKOOL_CLIENT_ID = 'AKDt8rWEczpYPzCG';
@@ -38,33 +41,38 @@ const examples = readdirSync(join(ROOT, 'examples'))
 const exampleFlow = (file: string): Node[] => JSON.parse(readFileSync(join(ROOT, 'examples', file), 'utf8'));
 
 let sandbox: Sandbox;
+// Example 06 streams the video into the account's S3-compatible storage: a real s3rver.
+let s3: S3Server | undefined;
 let red: EmbeddedRed;
 let session: BrowserSession;
 let page: Page;
 let pkgDir = '';
 let base = '';
-/** S3-compatible storage for the examples whose account stores media or results (example 06). */
-let s3: S3Server | undefined;
-const needsStorage = examples.some((f) => exampleFlow(f).some((n) => n.type === 'lipsync-account' && n.storage));
+
+/** The package's examples as the editor offers them: naming this sandbox and (example 07's Webhook URL) this Node-RED. */
+function writeExamples(redUrl = EXAMPLE_RED): void {
+  for (const file of examples) {
+    const text = readFileSync(join(ROOT, 'examples', file), 'utf8')
+      .split(EXAMPLE_HOST)
+      .join(sandbox.url)
+      .split(EXAMPLE_RED)
+      .join(redUrl)
+      .replace(/sandbox_duration=\d+/g, 'sandbox_duration=2500');
+    writeFileSync(join(pkgDir, 'examples', file), text);
+  }
+}
 
 beforeAll(async () => {
   if (skip) return;
   if (why) throw new Error(why);
   sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 1500, akoolClientId: AKOOL_CLIENT_ID });
-  if (needsStorage) {
-    const noMoto = motoUnavailable();
-    if (noMoto) throw new Error(`an example stores its video in S3-compatible storage: ${noMoto}`);
-    s3 = await startMoto();
-  }
+  if (!s3Unavailable()) s3 = await startS3();
   // The package as Node-RED loads it (package.json, dist/, icons/), with examples that name this sandbox.
   pkgDir = mkdtempSync(join(tmpdir(), 'lipsync-red-pkg-'));
   cpSync(join(ROOT, 'package.json'), join(pkgDir, 'package.json'));
   for (const dir of ['dist', 'icons']) symlinkSync(join(ROOT, dir), join(pkgDir, dir));
   mkdirSync(join(pkgDir, 'examples'));
-  for (const file of examples) {
-    const text = readFileSync(join(ROOT, 'examples', file), 'utf8').split(EXAMPLE_HOST).join(sandbox.url).replace(/sandbox_duration=\d+/g, 'sandbox_duration=2500');
-    writeFileSync(join(pkgDir, 'examples', file), text);
-  }
+  writeExamples();
   red = await startEmbeddedRed({
     editor: true,
     httpNodeRoot: '/',
@@ -72,6 +80,8 @@ beforeAll(async () => {
     settings: { editorTheme: { tours: false }, telemetry: { enabled: false } },
   });
   base = `http://127.0.0.1:${red.port}`;
+  // Node-RED lists the example files at start and reads them at import: now they can name its port too.
+  writeExamples(base);
   session = await openBrowser();
   page = session.page;
   await page.goto(`${base}/`);
@@ -167,11 +177,13 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
         await page.locator('#node-config-input-baseUrl').fill(sandbox.baseUrl(provider as any));
         await page.locator('#node-config-input-apiKey').fill(SANDBOX_KEY);
         if (provider === 'akool') await page.locator('#node-config-input-clientId').fill(AKOOL_CLIENT_ID);
-        if (account.storage) {
-          // The storage the example asks for: endpoint, bucket, region and keys, typed into the account's own rows.
-          for (const [field, value] of Object.entries({ s3Endpoint: s3!.endpoint, s3Bucket: s3!.bucket, s3Region: 'us-east-1', s3AccessKeyId: s3!.accessKeyId, s3SecretAccessKey: s3!.secretAccessKey })) {
-            await page.locator(`#node-config-input-${field}`).fill(value);
-          }
+        if (await page.locator('#node-config-input-storage').isChecked()) {
+          if (!s3) throw new Error(`${file} stores the video in S3-compatible storage, and no S3 server can run here: ${s3Unavailable()}`);
+          await page.locator('#node-config-input-s3Endpoint').fill(s3.endpoint);
+          await page.locator('#node-config-input-s3Bucket').fill(s3.bucket);
+          await page.locator('#node-config-input-s3Region').fill('us-east-1');
+          await page.locator('#node-config-input-s3AccessKeyId').fill(s3.accessKeyId);
+          await page.locator('#node-config-input-s3SecretAccessKey').fill(s3.secretAccessKey);
         }
         await done(true);
         // Every node of ours: open its dialog, press Done without changing anything, still valid.

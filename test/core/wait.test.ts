@@ -224,6 +224,27 @@ describe('RateLimiter (virtual clock)', () => {
     (await third)();
   });
 
+  it('tells how many wait and when the next slot frees (what a status line shows), without taking one', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RateLimiter({ limit: 2, windowMs: 60_000 }, clock, clock.delay);
+    expect(limiter.state()).toEqual({ limit: 2, windowMs: 60_000, queued: 0, nextSlotInMs: 0 });
+    const first = await limiter.acquire();
+    const second = await limiter.acquire();
+    const third = limiter.acquire();
+    await clock.advance(10);
+    // Both slots held by requests still running: the next frees a window after one of them ends.
+    expect(limiter.state()).toMatchObject({ queued: 1, nextSlotInMs: undefined });
+    first();
+    await clock.advance(20_000);
+    expect(limiter.state()).toMatchObject({ queued: 1, nextSlotInMs: 40_000 });
+    second();
+    await clock.advance(40_000);
+    (await third)();
+    expect(limiter.state()).toMatchObject({ queued: 0, nextSlotInMs: 20_000 });
+    await clock.advance(20_000);
+    expect(limiter.state()).toMatchObject({ queued: 0, nextSlotInMs: 0 });
+  });
+
   it('an aborted waiter blocked on requests still on the wire is released at once', async () => {
     const clock = new VirtualClock();
     const limiter = new RateLimiter({ limit: 1, windowMs: 1_000 }, clock, clock.delay);

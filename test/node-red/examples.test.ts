@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectMedia } from '../../src';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { RED_VERSION, ROOT, SANDBOX_KEY, startEmbeddedRed, until, type EmbeddedRed } from './support';
+import { RED_VERSION, ROOT, startEmbeddedRed, until, type EmbeddedRed } from './support';
 
 /**
  * Smoke test: a real embedded Node-RED (RED.init + RED.start) loads the BUILT package from the repository root
@@ -13,6 +13,11 @@ import { RED_VERSION, ROOT, SANDBOX_KEY, startEmbeddedRed, until, type EmbeddedR
 type Msg = Record<string, any>;
 const MODULE: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
 const EXAMPLE_HOST = 'http://127.0.0.1:4010';
+// Example 07 gives Akool the job callback node's address on a Node-RED at its default port.
+const EXAMPLE_RED = 'http://127.0.0.1:1880';
+// Akool encrypts its callbacks with the API key (an AES key: 16/24/32 characters) and signs with the client id.
+const SANDBOX_KEY = 'sandbox-key-0123456789ab';
+const AKOOL_CLIENT_ID = 'AKDt8rWEczpYPzCG';
 
 let RED: any;
 let red: EmbeddedRed;
@@ -22,8 +27,8 @@ const received: { node: Msg; msg: Msg }[] = [];
 const statuses: { id: string; status: Msg }[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 600 });
-  red = await startEmbeddedRed();
+  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs: 600, akoolClientId: AKOOL_CLIENT_ID });
+  red = await startEmbeddedRed({ httpNodeRoot: '/' });
   RED = red.RED;
   userDir = red.userDir;
   RED.hooks.add('onReceive.lipsyncSmoke', (evt: { msg: Msg; destination: { node: Msg } }) => {
@@ -55,13 +60,18 @@ async function listExamples(path = MODULE): Promise<{ path: string; flow: Msg[] 
 /** The example as a user would run it against the sandbox: account base URL + key, sample media; short jobs, quick polling. */
 function pointAtSandbox(flow: Msg[]): Msg[] {
   // The examples ask the sandbox for 20-30 s jobs (to watch the status move); the test does not wait that long.
-  const text = JSON.stringify(flow).split(EXAMPLE_HOST).join(sandbox.url).replace(/sandbox_duration=\d+/g, 'sandbox_duration=600');
+  const text = JSON.stringify(flow)
+    .split(EXAMPLE_HOST)
+    .join(sandbox.url)
+    .split(EXAMPLE_RED)
+    .join(`http://127.0.0.1:${red.port}`)
+    .replace(/sandbox_duration=\d+/g, 'sandbox_duration=600');
   const nodes: Msg[] = JSON.parse(text);
   const tabs = new Set(nodes.map((n) => n.z).filter(Boolean));
   for (const n of nodes) {
     if (n.type === 'lipsync-account') {
       n.baseUrl = sandbox.baseUrl(n.provider);
-      n.credentials = { apiKey: SANDBOX_KEY };
+      n.credentials = n.provider === 'akool' ? { apiKey: SANDBOX_KEY, clientId: AKOOL_CLIENT_ID } : { apiKey: SANDBOX_KEY };
     }
     if (n.type === 'lipsync-create' || n.type === 'lipsync-wait') n.pollInterval = 0.05;
   }
@@ -112,6 +122,14 @@ describe(`example flows in real Node-RED ${RED_VERSION}`, () => {
       expect(Array.isArray(flow), why(path)).toBe(true);
       expect(flow.every((n) => typeof n.id === 'string' && typeof n.type === 'string'), why(path)).toBe(true);
       expect(flow.some((n) => n.type.startsWith('lipsync-') && n.type !== 'lipsync-account'), why(path)).toBe(true);
+    }
+    // Imported one after another (as Import > Examples invites), no example may bring a node id another one has.
+    const owner = new Map<string, string>();
+    for (const { path, flow } of examples) {
+      for (const n of flow) {
+        expect(owner.get(n.id), `node ${n.id} of ${path} is also in ${owner.get(n.id)}`).toBeUndefined();
+        owner.set(n.id, path);
+      }
     }
     const used = new Set(examples.flatMap((e) => e.flow.map((n) => n.type)));
     for (const type of ['lipsync-account', 'lipsync-create', 'lipsync-status', 'lipsync-wait']) expect(used).toContain(type);
@@ -194,5 +212,33 @@ describe(`example flows in real Node-RED ${RED_VERSION}`, () => {
       delete process.env.LIPSYNC_AUDIO_FILE;
       delete process.env.LIPSYNC_OUTPUT_DIR;
     }
+  });
+
+  it('Akool callbacks: the sandbox calls the job callback node back, and the wait ends from the callback without polling', async () => {
+    const flow = example('07');
+    await deploy(flow);
+    sandbox.clearRequests();
+    const create = flow.find((n) => n.type === 'lipsync-create')!;
+    const wait = flow.find((n) => n.type === 'lipsync-wait')!;
+    expect(wait.waitMode).toBe('callback');
+    trigger(byName(flow, 'inject', 'make the speaker talk'));
+    const ready = byName(flow, 'debug', 'video ready');
+    const [done] = await until(() => at(ready).length && at(ready), 'the finished job');
+    expect(done.payload).toMatchObject({ status: 'completed', provider: 'akool' });
+    expect(done.payload.resultUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    const akool = sandbox.requests.filter((r) => r.provider === 'akool');
+    // One create, carrying the callback node's address on this Node-RED; not one status request.
+    expect(akool.filter((r) => r.method === 'POST').map((r) => (r.body as Msg).webhookUrl)).toEqual([`http://127.0.0.1:${red.port}/lipsync/akool`]);
+    expect(akool.filter((r) => r.method === 'GET')).toHaveLength(0);
+    const callbacks = byName(flow, 'debug', 'callback');
+    await until(() => at(callbacks).length === 2 || undefined, 'both callbacks out of the job callback node');
+    expect(at(callbacks).map((m) => [m.jobId, m.topic])).toEqual([
+      [done.jobId, 'processing'],
+      [done.jobId, 'completed'],
+    ]);
+    expect(statuses.filter((s) => s.id === create.id).at(-1)?.status.text).toMatch(/created/);
+    expect(statuses.filter((s) => s.id === wait.id).at(-1)?.status.text).toMatch(/^completed · \d+s$/);
+    expect(at(byName(flow, 'debug', 'failed or timed out'))).toHaveLength(0);
+    expect(at(byName(flow, 'debug', 'error'))).toHaveLength(0);
   });
 });

@@ -156,7 +156,8 @@ export class Waits {
     }
     const views = [...this.live.values()].map((w) => ({ job: w.job, startedAt: w.saved.startedAt, resumed: w.resumed }));
     this.show(waitsStatus(this.t, views, Date.now(), lead));
-    if (!this.ticker && this.live.size > 0) {
+    // Ticks while anything is in flight: the elapsed time of waits, the countdown of a rate-limited create.
+    if (!this.ticker) {
       this.ticker = setInterval(() => this.render(), 1000);
       this.ticker.unref();
     }
