@@ -102,7 +102,13 @@ describe.each(targets)('the Lip Sync node in the n8n editor ($label)', (target: 
 			await page.getByTestId('canvas-plus-button').click();
 			await page.getByTestId('node-creator-search-bar').fill('lip sync');
 			await page.getByTestId('item-iterator-item').filter({ hasText: /^\s*Lip Sync(?!\s*Akool)/ }).first().click();
-			await page.getByTestId('item-iterator-item').filter({ hasText: 'Create a lip-sync job and wait for the video' }).first().click();
+			// With the Lip Sync Trigger in the package, n8n lists both under one "Lip Sync" entry (as Airtable and its
+			// trigger) and may open it on the triggers: the actions are then one click on "Actions (N)" away.
+			const action = page.getByTestId('item-iterator-item').filter({ hasText: 'Create a lip-sync job and wait for the video' }).first();
+			const actionsHeader = page.getByText(/^\s*Actions \(\d+\)\s*$/).first();
+			await action.or(actionsHeader).first().waitFor({ timeout: 30_000 });
+			if (!(await action.isVisible())) await actionsHeader.click();
+			await action.click();
 			await expect.poll(() => shownParameters(page), { timeout: 30_000 }).toContain('operation');
 			// Every choice a core node shows: provider, resource, operation, both sources.
 			expect(await shownParameters(page)).toEqual(expect.arrayContaining(['provider', 'resource', 'operation', 'videoSource', 'videoUrl', 'audioSource', 'audioUrl']));
