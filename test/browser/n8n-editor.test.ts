@@ -145,7 +145,8 @@ describe.each(targets)('the Lip Sync node in the n8n editor ($label)', (target: 
 		await story(session, `n8n-${target.label}-sources-storage`, async () => {
 			await choose(page, 'provider', 'Akool');
 			await choose(page, 'operation', 'Create and Wait');
-			expect(await shownParameters(page)).not.toContain('useStorage');
+			// The storage switch is there with URL sources too: it also stores the finished video (Options > Save Result).
+			expect(await shownParameters(page)).toContain('useStorage');
 			await choose(page, 'videoSource', 'Binary File');
 			await expect.poll(() => shownParameters(page)).toEqual(expect.arrayContaining(['videoBinaryProperty', 'useStorage']));
 			expect(await shownParameters(page)).not.toContain('videoUrl');
@@ -156,14 +157,16 @@ describe.each(targets)('the Lip Sync node in the n8n editor ($label)', (target: 
 			// (a credential list on n8n 2.8; on 2.41 a "Connect to Lip Sync Media Storage" button while none exists)
 			await expect.poll(() => page.getByTestId('credentials-label').count()).toBe(2);
 			expect(await page.getByTestId('credentials-label').first().innerText()).toContain('Akool Lip Sync API');
-			// Back to URLs: the binary fields, the switch and the storage credential go away.
+			// Back to URLs: the binary fields go away; the switch stays (for results); switched off, its credential goes.
 			await choose(page, 'videoSource', 'URL');
 			await expect.poll(() => shownParameters(page)).toContain('videoUrl');
 			await choose(page, 'audioSource', 'URL');
-			await expect.poll(() => shownParameters(page)).not.toContain('useStorage');
+			await expect.poll(() => shownParameters(page)).toContain('audioUrl');
 			const shown = await shownParameters(page);
-			expect(shown).toEqual(expect.arrayContaining(['videoUrl', 'audioUrl']));
+			expect(shown).toEqual(expect.arrayContaining(['videoUrl', 'audioUrl', 'useStorage']));
 			expect(shown).not.toContain('videoBinaryProperty');
+			expect(shown).not.toContain('audioBinaryProperty');
+			await page.getByTestId('parameter-input-useStorage').click();
 			await expect.poll(() => page.getByTestId('credentials-label').count()).toBe(1);
 		});
 	}, STORY_TIMEOUT);
