@@ -54,11 +54,17 @@ if (existsSync(laneDir) && onlyArgs.length === 0) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// What failed, repeated just before the summary line: CI logs are often read from their end.
+const failures = [];
+const firstLine = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? '';
 for (const lane of lanes) {
   const ok = lane.available();
   if (ok !== true) {
     console.log(`\n[lane ${lane.name}] not available: ${ok}`);
-    if (inCi) failed++;
+    if (inCi) {
+      failed++;
+      failures.push(`[lane ${lane.name}] not available: ${ok}`);
+    }
     continue;
   }
   const json = join(outDir, `${lane.name}.json`);
@@ -68,15 +74,26 @@ for (const lane of lanes) {
   if (!existsSync(json)) {
     console.log(`[lane ${lane.name}] produced no results (exit ${code})`);
     failed++;
+    failures.push(`[lane ${lane.name}] produced no results (exit ${code})`);
     continue;
   }
   const r = JSON.parse(readFileSync(json, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
   skipped += r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults ?? []) {
+    const rel = String(file.name ?? '').replace(`${root}/`, '');
+    const bad = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of bad) failures.push(`[lane ${lane.name}] FAIL ${rel} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    if (file.status === 'failed' && bad.length === 0) failures.push(`[lane ${lane.name}] FAIL ${rel}: ${firstLine(file.message)}`);
+  }
+  if (code !== 0 && r.numFailedTests === 0) {
+    failures.push(`[lane ${lane.name}] vitest exited with code ${code} though no test failed (an unhandled error or a failed file: see above)`);
+  }
   console.log(`[lane ${lane.name}] ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 }
 
+if (failures.length) console.log(`\nWhat failed:\n${failures.map((f) => `  ${f.slice(0, 400)}`).join('\n')}\n`);
 const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
 writeFileSync(join(outDir, 'summary.txt'), `${summary}\n`);
 console.log(summary);
