@@ -32,6 +32,19 @@ export function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/**
+ * A documented bare answer, or the same answer inside a `{ success, data }` envelope (as the lip-sync paths send
+ * it): the envelope's `data` is read when the body has none of the answer's own top-level `keys`.
+ */
+export function unwrapEnvelope(json: unknown, keys: readonly string[]): unknown {
+  const body = asRecord(json);
+  const data = asRecord(body.data);
+  return Object.keys(data).length > 0 && keys.every((k) => body[k] === undefined) ? data : json;
+}
+
+/** `schema`, read from a bare answer or from inside a `{ success, data }` envelope (see unwrapEnvelope). */
+export const maybeEnveloped = <T extends z.ZodType>(schema: T, keys: readonly string[]) => z.preprocess((json) => unwrapEnvelope(json, keys), schema);
+
 /** Parses a success body with a zod schema; a mismatch is a provider fault, reported with what was missing. */
 export function parseBody<T>(schema: z.ZodType<T>, res: ParsedResponse, provider: ProviderId, what: string, jobId?: string): T {
   const r = schema.safeParse(res.json);

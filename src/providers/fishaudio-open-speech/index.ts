@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { firstNumber, firstString, toIso } from '../../core/provider';
 import type { SpeechAdapter, Voice } from '../../core/speech';
-import { num, parseBody, str } from '../common';
+import { maybeEnveloped, num, parseBody, str } from '../common';
 import { fishAudioOpen } from '../fishaudio-open';
 
 /**
@@ -25,10 +25,9 @@ const model = z.looseObject({
 });
 type Model = z.infer<typeof model>;
 const modelList = z.looseObject({ total: num, page: num, pageSize: num, totalPages: num, items: z.array(model).nullish() });
-/** The documented answers are bare; a `{ success, data }` envelope (as on the lip-sync paths) is read too. */
-const maybeEnveloped = <T extends z.ZodType>(inner: T) => z.union([inner, z.looseObject({ data: inner }).transform((b) => b.data as z.infer<T>)]);
-const modelListBody = maybeEnveloped(modelList);
-const createdBody = maybeEnveloped(model);
+// The documented answers are bare; a `{ success, data }` envelope (as on the lip-sync paths) is read too.
+const modelListBody = maybeEnveloped(modelList, ['items', 'total']);
+const createdBody = maybeEnveloped(model, ['modelId']);
 
 function toVoice(m: Model, raw: unknown): Voice {
   return {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { firstNumber, firstString, mapStatus, toIso } from '../../core/provider';
 import type { SpeechAdapter, SpeechJob, Voice } from '../../core/speech';
 import type { JobStatus } from '../../core/types';
-import { asRecord, num, parseBody, str } from '../common';
+import { asRecord, num, parseBody, str, unwrapEnvelope } from '../common';
 import { fishAudioV1 } from '../fishaudio-v1';
 
 /**
@@ -13,11 +13,7 @@ import { fishAudioV1 } from '../fishaudio-v1';
 const STATUS: Record<string, JobStatus> = { queued: 'queued', pending: 'queued', processing: 'processing', running: 'processing', completed: 'completed', succeeded: 'completed', success: 'completed', failed: 'failed', error: 'failed', cancelled: 'failed', canceled: 'failed' };
 
 /** The documented answers are bare; a `{ success, data }` envelope (as on the lip-sync paths) is read too. */
-const unwrap = (json: unknown): Record<string, unknown> => {
-  const body = asRecord(json);
-  const data = asRecord(body.data);
-  return Object.keys(data).length > 0 && body.id === undefined && body.items === undefined ? data : body;
-};
+const unwrap = (json: unknown): unknown => unwrapEnvelope(json, ['id', 'items']);
 
 const ttsJson = z.looseObject({ audio_url: str, audioUrl: str, url: str, format: str, credits_used: num, creditsUsed: num, quota_remaining: num, characters_used: num });
 const jobBody = z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: str });
@@ -102,7 +98,7 @@ export const fishAudioV1Speech: SpeechAdapter = {
   }),
   parseSpeechJob(res, id) {
     parseUnwrapped(id ? jobBody.partial({ id: true }) : jobBody, res, 'speech job', id);
-    return toJob(unwrap(res.json), res.json, id);
+    return toJob(asRecord(unwrap(res.json)), res.json, id);
   },
   buildGetSpeechJob: (id) => ({ method: 'GET', path: `/api/open/v1/speech/tts/jobs/${encodeURIComponent(id)}` }),
 
