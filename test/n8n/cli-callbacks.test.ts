@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, until as untilCli } from './support/cli';
+import { PKG, TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, untilLogged, webhookLipSyncWorkflow } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -20,7 +20,6 @@ const anyToRun = TARGETS.some((t) => !unavailable[t.label] || inCi);
 
 const KEY = 'sandbox-key-0123456789ab'; // Akool's client secret is the API key: 24 characters, an AES-192 key
 const CLIENT_ID = 'AKDt8rWEczpYPzCG';
-const PKG = '@lipsync-kit/n8n-nodes-lipsync';
 const TEST_TIMEOUT = 120_000;
 
 let sandbox: Sandbox;
@@ -34,53 +33,21 @@ const temp: string[] = [];
 let nodesDir = '';
 
 /** Polls until `check` gives a value; a timeout shows the tail of n8n's log (and keeps it with LIPSYNC_N8N_LOG_FILE). */
-const until = <T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000) =>
-	untilCli(check, what, ms, () => {
-		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-		return `--- n8n log ---\n${log.slice(-4000)}`;
-	});
+const until = untilLogged(() => log);
 
 function workflows() {
 	const report = (name: string, tag: string) => reportNode(receiverUrl, name, tag, [600, 0]);
 	const cred = { lipSyncKitAkoolApi: { id: 'lsAkoolCallback1', name: 'Akool callbacks' } };
 	return [
-		{
+		webhookLipSyncWorkflow({
 			id: 'lipsyncCallbackWait',
 			name: 'Create and wait for the callback',
-			active: false,
-			settings: { executionOrder: 'v1' },
-			connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
-			nodes: [
-				{
-					id: 'start1',
-					name: 'Start',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: 'b0d6a7a4-1a3e-4c55-9a57-3f1c0c0c0a01',
-					parameters: { httpMethod: 'POST', path: 'start-lipsync', responseMode: 'onReceived', options: {} },
-				},
-				{
-					id: 'lipsync1',
-					name: 'Lip sync',
-					type: `${PKG}.lipSync`,
-					typeVersion: 1,
-					position: [300, 0],
-					credentials: cred,
-					parameters: {
-						provider: 'akool',
-						resource: 'job',
-						operation: 'createAndWait',
-						videoUrl: '={{ $json.body.videoUrl }}',
-						audioUrl: '={{ $json.body.audioUrl }}',
-						waitFor: 'callback',
-						timeoutMinutes: 10,
-						options: {},
-					},
-				},
-				report('Report', 'wait'),
-			],
-		},
+			path: 'start-lipsync',
+			webhookId: 'b0d6a7a4-1a3e-4c55-9a57-3f1c0c0c0a01',
+			credentials: cred,
+			parameters: { provider: 'akool', waitFor: 'callback', timeoutMinutes: 10, options: {} },
+			report: report('Report', 'wait'),
+		}),
 		{
 			id: 'lipsyncCallbackTrig',
 			name: 'Videos from Akool callbacks',

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLipSyncClient } from '../../src';
 import { startSandbox } from '../../src/sandbox';
 import type { ProviderId, Sandbox } from '../../src/sandbox/types';
-import { TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, until as untilCli } from './support/cli';
+import { PKG, TARGETS, type CliTarget, importAndPublish, installCommunityPackage, n8nBin, n8nEnv, newUserFolder, packPackage, quietPort, reportNode, spawnN8nStart, startReceiver, stopProcess, untilLogged, webhookLipSyncWorkflow } from './support/cli';
 import { inCi, missing } from './support/tools';
 
 const unavailable = Object.fromEntries(TARGETS.map((t) => [t.label, missing([n8nBin(t), t.node], t.label)]));
@@ -20,7 +20,6 @@ for (const [label, why] of Object.entries(unavailable)) if (why && !inCi) consol
 const anyToRun = TARGETS.some((t) => !unavailable[t.label] || inCi);
 
 const KEY = 'sandbox-key';
-const PKG = '@lipsync-kit/n8n-nodes-lipsync';
 const LISTING: ProviderId[] = ['chamelaion', 'fishaudio-open', 'fishaudio-v1'];
 const CREDENTIAL: Record<string, string> = { chamelaion: 'lipSyncKitChamelaionApi', 'fishaudio-open': 'lipSyncKitFishAudioOpenApi', 'fishaudio-v1': 'lipSyncKitFishAudioV1Api' };
 const credId = (p: ProviderId) => `lsDurable${p.replace(/[^a-z0-9]/g, '')}`.slice(0, 21);
@@ -40,11 +39,7 @@ const temp: string[] = [];
 let nodesDir = '';
 
 /** Polls until `check` gives a value; a timeout shows the tail of n8n's log (and keeps it with LIPSYNC_N8N_LOG_FILE). */
-const until = <T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 90_000) =>
-	untilCli(check, what, ms, () => {
-		if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log);
-		return `--- n8n log ---\n${log.slice(-4000)}`;
-	});
+const until = untilLogged(() => log, 90_000);
 
 function workflows() {
 	const trigger = (p: ProviderId, i: number) => ({
@@ -66,34 +61,15 @@ function workflows() {
 			connections: Object.fromEntries(LISTING.map((p, i) => [`Finished ${p}`, { main: [[{ node: `Report ${i}`, type: 'main', index: 0 }]] }])),
 			nodes: [...LISTING.map(trigger), ...LISTING.map((_, i) => report(`Report ${i}`, 'trigger', i))],
 		},
-		{
+		webhookLipSyncWorkflow({
 			id: 'lipsyncDurableWait',
 			name: 'Create and wait',
-			active: false,
-			settings: { executionOrder: 'v1' },
-			connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: 'Report', type: 'main', index: 0 }]] } },
-			nodes: [
-				{
-					id: 'start1',
-					name: 'Start',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: 'd2f8c9c6-3c5a-4e77-9c79-5b3e2e2e2c03',
-					parameters: { httpMethod: 'POST', path: 'durable-lipsync', responseMode: 'onReceived', options: {} },
-				},
-				{
-					id: 'lipsync1',
-					name: 'Lip sync',
-					type: `${PKG}.lipSync`,
-					typeVersion: 1,
-					position: [300, 0],
-					credentials: { lipSyncKitChamelaionApi: { id: credId('chamelaion'), name: 'chamelaion' } },
-					parameters: { provider: 'chamelaion', resource: 'job', operation: 'createAndWait', videoUrl: '={{ $json.body.videoUrl }}', audioUrl: '={{ $json.body.audioUrl }}', timeoutMinutes: 30, options: {} },
-				},
-				report('Report', 'wait'),
-			],
-		},
+			path: 'durable-lipsync',
+			webhookId: 'd2f8c9c6-3c5a-4e77-9c79-5b3e2e2e2c03',
+			credentials: { lipSyncKitChamelaionApi: { id: credId('chamelaion'), name: 'chamelaion' } },
+			parameters: { provider: 'chamelaion', timeoutMinutes: 30, options: {} },
+			report: report('Report', 'wait'),
+		}),
 	];
 }
 

@@ -188,6 +188,54 @@ export async function until<T>(check: () => T | undefined | Promise<T | undefine
 	}
 }
 
+/**
+ * `until` whose timeout error ends with the tail of n8n's log (`log()`), also written to LIPSYNC_N8N_LOG_FILE when set.
+ */
+export function untilLogged(log: () => string, defaultMs = 60_000) {
+	return <T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = defaultMs) =>
+		until(check, what, ms, () => {
+			if (process.env.LIPSYNC_N8N_LOG_FILE) writeFileSync(process.env.LIPSYNC_N8N_LOG_FILE, log());
+			return `--- n8n log ---\n${log().slice(-4000)}`;
+		});
+}
+
+export const PKG = '@lipsync-kit/n8n-nodes-lipsync';
+
+/**
+ * The workflow "Start (a POST webhook at `path`) -> Lip sync (Create and Wait from the body's videoUrl and
+ * audioUrl, plus `parameters`) -> `report`".
+ */
+export function webhookLipSyncWorkflow(o: {
+	id: string;
+	name: string;
+	path: string;
+	webhookId: string;
+	credentials: Record<string, { id: string; name: string }>;
+	parameters: Record<string, unknown>;
+	report: { name: string };
+}) {
+	return {
+		id: o.id,
+		name: o.name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		connections: { Start: { main: [[{ node: 'Lip sync', type: 'main', index: 0 }]] }, 'Lip sync': { main: [[{ node: o.report.name, type: 'main', index: 0 }]] } },
+		nodes: [
+			{ id: 'start1', name: 'Start', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: o.webhookId, parameters: { httpMethod: 'POST', path: o.path, responseMode: 'onReceived', options: {} } },
+			{
+				id: 'lipsync1',
+				name: 'Lip sync',
+				type: `${PKG}.lipSync`,
+				typeVersion: 1,
+				position: [300, 0],
+				credentials: o.credentials,
+				parameters: { resource: 'job', operation: 'createAndWait', videoUrl: '={{ $json.body.videoUrl }}', audioUrl: '={{ $json.body.audioUrl }}', ...o.parameters },
+			},
+			o.report,
+		],
+	};
+}
+
 /** An HTTP Request node that posts its item's json to `${receiverUrl}/${tag}` (see startReceiver). */
 export function reportNode(receiverUrl: string, name: string, tag: string, position: [number, number], id = `report${tag}`) {
 	return {
