@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLipSyncClient, LipSyncError, PROVIDER_IDS, type LipSyncClient, type ProviderId } from '../../src';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { SANDBOX_KEY, useSandbox } from '../support/sandbox';
 
 /**
  * Every provider end to end over real HTTP against the loopback sandbox: the requests our client sends are checked
  * against the seeds (method, path, headers, body), and the answers are read back into normalized jobs.
  */
-let sandbox: Sandbox;
-const KEY = 'sandbox-key';
-const clients: LipSyncClient[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ apiKey: KEY, jobDurationMs: 600 });
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await sandbox.close();
-});
-beforeEach(() => sandbox.clearRequests());
+const KEY = SANDBOX_KEY;
+const env = useSandbox(600);
 
 const fast = { initialDelayMs: 50, minIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 20_000 };
 
 function client(provider: ProviderId, apiKey = KEY, extra: object = {}): LipSyncClient {
-  const c = createLipSyncClient({ provider, apiKey, baseUrl: sandbox.baseUrl(provider), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
-  clients.push(c);
-  return c;
+  const c = createLipSyncClient({ provider, apiKey, baseUrl: env.sandbox.baseUrl(provider), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
+  return env.track(c);
 }
 
-const media = () => ({ videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: `${sandbox.url}/media/sample.wav` });
+const media = () => ({ videoUrl: `${env.sandbox.url}/media/sample.mp4`, audioUrl: `${env.sandbox.url}/media/sample.wav` });
 
 /** What each seed says the create request looks like. */
 const expectedCreate: Record<ProviderId, { path: string; auth: [string, string]; body: (v: string, a: string) => unknown }> = {
@@ -59,7 +48,7 @@ describe.each(PROVIDER_IDS)('%s over HTTP', (provider) => {
     expect(created.id).toBeTruthy();
     expect(['queued', 'processing']).toContain(created.status);
 
-    const create = sandbox.requests.find((r) => r.method === 'POST');
+    const create = env.sandbox.requests.find((r) => r.method === 'POST');
     const spec = expectedCreate[provider];
     expect(create).toBeDefined();
     expect(create!.provider).toBe(provider);
@@ -76,7 +65,7 @@ describe.each(PROVIDER_IDS)('%s over HTTP', (provider) => {
     expect(done.resultUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\//);
     expect(statuses.at(-1)).toBe('completed');
 
-    const gets = sandbox.requests.filter((r) => r.method === 'GET');
+    const gets = env.sandbox.requests.filter((r) => r.method === 'GET');
     const want = expectedGetPath[provider](created.id);
     expect(gets.length).toBeGreaterThan(0);
     for (const g of gets) {
@@ -102,7 +91,7 @@ describe.each(PROVIDER_IDS)('%s over HTTP', (provider) => {
 
   it('a job whose media cannot be fetched ends failed with the provider reason', async () => {
     const c = client(provider);
-    const job = await c.createJob({ videoUrl: 'https://media.invalid/missing.mp4', audioUrl: `${sandbox.url}/media/sample.wav` });
+    const job = await c.createJob({ videoUrl: 'https://media.invalid/missing.mp4', audioUrl: `${env.sandbox.url}/media/sample.wav` });
     const err = await c.waitForJob(job.id, fast).catch((e) => e);
     expect(LipSyncError.is(err)).toBe(true);
     expect(err.code).toBe('JOB_FAILED');
@@ -135,12 +124,12 @@ describe.each(PROVIDER_IDS)('%s over HTTP', (provider) => {
   });
 
   it('an account without credits gives INSUFFICIENT_CREDITS and creates nothing', async () => {
-    const before = sandbox.jobCount(provider);
+    const before = env.sandbox.jobCount(provider);
     const err = await client(provider, 'sandbox-no-credits').createJob(media()).catch((e) => e);
     expect(err.code).toBe('INSUFFICIENT_CREDITS');
     expect(err.retryable).toBe(false);
-    expect(sandbox.jobCount(provider)).toBe(before);
-    expect(sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(env.sandbox.jobCount(provider)).toBe(before);
+    expect(env.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('bad input is refused before any request, naming the field', async () => {
@@ -150,7 +139,7 @@ describe.each(PROVIDER_IDS)('%s over HTTP', (provider) => {
     const err = await c.createJob({ ...media(), colour: 'blue' }).catch((e) => e);
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toContain('"colour" is not an option');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(env.sandbox.requests).toHaveLength(0);
   });
 });
 
@@ -159,7 +148,7 @@ describe('listing', () => {
     const c = client('fishaudio-open');
     const a = await c.createJob(media());
     const list = await c.listJobs({ page: 1, limit: 50, status: 'queued' });
-    const req = sandbox.requests.find((r) => r.method === 'GET' && r.path === '/api/open/lip-sync/list');
+    const req = env.sandbox.requests.find((r) => r.method === 'GET' && r.path === '/api/open/lip-sync/list');
     expect(req!.query).toMatchObject({ page: '1', limit: '50', status: 'pending' });
     expect(list.jobs.every((j) => j.status === 'queued')).toBe(true);
     expect(list.jobs.map((j) => j.id)).toContain(a.id);
@@ -169,16 +158,16 @@ describe('listing', () => {
     const c = client('fishaudio-v1');
     const a = await c.createJob(media());
     const list = await c.listJobs({ page: 1, limit: 20 });
-    expect(sandbox.requests.find((r) => r.method === 'GET')!.path).toBe('/api/open/v1/media/lip-sync/jobs');
+    expect(env.sandbox.requests.find((r) => r.method === 'GET')!.path).toBe('/api/open/v1/media/lip-sync/jobs');
     expect(list.jobs.map((j) => j.id)).toContain(a.id);
   });
 
   it('chamelaion lists by reference id', async () => {
     const c = client('chamelaion');
     const a = await c.createJob({ ...media(), referenceId: 'campaign-7', disableActiveSpeakerDetection: true });
-    expect(sandbox.requests[0]!.body).toMatchObject({ reference_id: 'campaign-7', disable_active_speaker_detection: true });
+    expect(env.sandbox.requests[0]!.body).toMatchObject({ reference_id: 'campaign-7', disable_active_speaker_detection: true });
     const list = await c.listJobs({ referenceId: 'campaign-7', limit: 10 });
-    expect(sandbox.requests.at(-1)!.query).toMatchObject({ reference_id: 'campaign-7', limit: '10' });
+    expect(env.sandbox.requests.at(-1)!.query).toMatchObject({ reference_id: 'campaign-7', limit: '10' });
     expect(list.jobs.map((j) => j.id)).toEqual([a.id]);
     expect(list.jobs[0]!.referenceId).toBe('campaign-7');
     // The reference id works in place of the request id.
@@ -189,7 +178,7 @@ describe('listing', () => {
     const c = client('joggai');
     const { videoUrl, audioUrl } = media();
     const a = await c.createJob({ videoUrl, audioUrl, playbackType: 'normal_reverse' });
-    expect(sandbox.requests[0]!.body).toMatchObject({ playback_type: 'normal_reverse' });
+    expect(env.sandbox.requests[0]!.body).toMatchObject({ playback_type: 'normal_reverse' });
     const list = await c.listJobs({ videoUrl, audioUrl, playbackType: 'normal_reverse' });
     expect(list.jobs.map((j) => j.id)).toEqual([a.id]);
     const none = await c.listJobs({ videoUrl: 'https://nothing.example/v.mp4', audioUrl });
@@ -201,14 +190,14 @@ describe('listing', () => {
     const err = await client('akool').listJobs().catch((e) => e);
     expect(err.code).toBe('NOT_SUPPORTED');
     expect(err.message).toMatch(/not supported by Akool/);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(env.sandbox.requests).toHaveLength(0);
   });
 });
 
 describe('provider options', () => {
   it('akool sends webhookUrl as documented (camelCase)', async () => {
     await client('akool').createJob({ ...media(), webhookUrl: 'https://hooks.example/akool' });
-    expect(sandbox.requests[0]!.body).toMatchObject({ webhookUrl: 'https://hooks.example/akool' });
+    expect(env.sandbox.requests[0]!.body).toMatchObject({ webhookUrl: 'https://hooks.example/akool' });
   });
 
   it('options of another provider are refused with a clear message', async () => {
@@ -233,14 +222,14 @@ describe('createAndWait', () => {
     const job = await c.createAndWait(media(), { ...fast, onCreated: (j) => (createdId = j.id) });
     expect(job.status).toBe('completed');
     expect(job.id).toBe(createdId);
-    expect(sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(env.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('a timeout error carries the created job id', async () => {
     const c = client('akool');
     let createdId = '';
     const err = await c
-      .createAndWait({ videoUrl: `${sandbox.url}/media/sample.mp4?sandbox_duration=60000`, audioUrl: media().audioUrl }, { ...fast, timeoutMs: 400, onCreated: (j) => (createdId = j.id) })
+      .createAndWait({ videoUrl: `${env.sandbox.url}/media/sample.mp4?sandbox_duration=60000`, audioUrl: media().audioUrl }, { ...fast, timeoutMs: 400, onCreated: (j) => (createdId = j.id) })
       .catch((e) => e);
     expect(err.code).toBe('TIMEOUT');
     expect(err.jobId).toBe(createdId);

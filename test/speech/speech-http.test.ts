@@ -1,36 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLipSyncClient, createSpeechClient, inspectMedia, LipSyncError, type SpeechClient, type SpeechProviderId } from '../../src';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { SANDBOX_KEY, useSandbox } from '../support/sandbox';
 
 /**
  * The speech client over real HTTP against the sandbox: requests checked against speech.md's wire formats, real WAV
  * back whose length follows the text, voices listed, cloned and deleted, and the errors a user meets.
  */
-let sandbox: Sandbox;
-const KEY = 'sandbox-key';
-const clients: SpeechClient[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ apiKey: KEY, jobDurationMs: 600 });
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await sandbox.close();
-});
-beforeEach(() => sandbox.clearRequests());
+const KEY = SANDBOX_KEY;
+const env = useSandbox(600);
 
 function speech(provider: SpeechProviderId, apiKey = KEY): SpeechClient {
-  const c = createSpeechClient({ provider, apiKey, baseUrl: sandbox.baseUrl(provider), retry: { baseDelayMs: 5, maxDelayMs: 20 } });
-  clients.push(c);
-  return c;
+  const c = createSpeechClient({ provider, apiKey, baseUrl: env.sandbox.baseUrl(provider), retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  return env.track(c);
 }
 
 const fast = { initialDelayMs: 50, minIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 20_000 };
 const caught = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as LipSyncError);
-const providerRequests = (path: string) => sandbox.requests.filter((r) => r.path === path);
+const providerRequests = (path: string) => env.sandbox.requests.filter((r) => r.path === path);
 
 async function sampleWav(): Promise<Buffer> {
-  return Buffer.from(await (await fetch(`${sandbox.url}/media/sample.wav`)).arrayBuffer());
+  return Buffer.from(await (await fetch(`${env.sandbox.url}/media/sample.wav`)).arrayBuffer());
 }
 
 describe.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s speech', (provider) => {
@@ -103,7 +92,7 @@ describe.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s speech', (provide
   });
 
   it('a speech request that may have reached the provider (500) is not sent again', async () => {
-    sandbox.injectFault({ kind: '500', provider, pathIncludes: ttsPath.split('/').pop()!, after: true });
+    env.sandbox.injectFault({ kind: '500', provider, pathIncludes: ttsPath.split('/').pop()!, after: true });
     const e = await caught(speech(provider).speak({ text: 'Hello', voiceId: 'sandbox-voice-anna' }));
     expect(e.code).toBe('PROVIDER_ERROR');
     expect(e.retryable).toBe(false);
@@ -119,14 +108,14 @@ describe.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s speech', (provide
     expect(voice.id).toMatch(/^voice_/);
     expect(voice.name).toBe('My narrator');
     const clonePath = provider === 'fishaudio-open' ? '/api/open/create-model' : '/api/open/v1/voices';
-    const cloneReq = sandbox.requests.find((r) => r.path === clonePath && r.method === 'POST')!;
+    const cloneReq = env.sandbox.requests.find((r) => r.path === clonePath && r.method === 'POST')!;
     expect(cloneReq.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(cloneReq.body).toMatchObject({ name: 'My narrator', description: 'from a test', audioFiles: { filename: 'me.wav', contentType: 'audio/wav' } });
     const after = await c.listVoices({ search: 'narrator' });
     expect(after.voices.map((v) => v.id)).toContain(voice.id);
     expect(after.voices.every((v) => /narrator/i.test(v.name))).toBe(true);
-    if (provider === 'fishaudio-open') expect(sandbox.requests.at(-1)!.body).toEqual({ includePersonal: true, page: 1, pageSize: 20 });
-    else expect(sandbox.requests.at(-1)!.query).toMatchObject({ search: 'narrator', limit: '20', offset: '0' });
+    if (provider === 'fishaudio-open') expect(env.sandbox.requests.at(-1)!.body).toEqual({ includePersonal: true, page: 1, pageSize: 20 });
+    else expect(env.sandbox.requests.at(-1)!.query).toMatchObject({ search: 'narrator', limit: '20', offset: '0' });
     const spoken = await c.speak({ text: 'In my own voice.', voiceId: voice.id });
     expect(inspectMedia(spoken.audio!).container).toBe('wav');
   });
@@ -138,7 +127,7 @@ describe.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s speech', (provide
     const notAudio = await caught(c.cloneVoice({ name: 'x', samples: [{ data: Buffer.from('just some text, not audio'), filename: 'a.txt' }] }));
     expect(notAudio.code).toBe('INVALID_INPUT');
     expect(notAudio.message).toMatch(/audio/i);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(env.sandbox.requests).toHaveLength(0);
   });
 });
 
@@ -152,17 +141,17 @@ describe('fishaudio-v1 only', () => {
     expect(r.jobId).toBe(created);
     expect(seen.at(-1)).toBe('completed');
     expect(inspectMedia(r.audio!).container).toBe('wav');
-    const create = sandbox.requests.find((q) => q.path === '/api/open/v1/speech/tts/jobs')!;
+    const create = env.sandbox.requests.find((q) => q.path === '/api/open/v1/speech/tts/jobs')!;
     expect(create.status).toBe(202);
     expect(create.body).toEqual({ text: 'Made by a job.', voiceId: 'sandbox-voice-anna', format: 'mp3' });
-    expect(sandbox.requests.filter((q) => q.path === `/api/open/v1/speech/tts/jobs/${created}`).length).toBeGreaterThan(0);
+    expect(env.sandbox.requests.filter((q) => q.path === `/api/open/v1/speech/tts/jobs/${created}`).length).toBeGreaterThan(0);
   });
 
   it('deletes a cloned voice (DELETE /voices/{id}); deleting it again is NOT_FOUND naming it', async () => {
     const c = speech('fishaudio-v1');
     const voice = await c.cloneVoice({ name: 'Temp', samples: [{ data: await sampleWav() }] });
     await c.deleteVoice(voice.id);
-    expect(sandbox.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/api/open/v1/voices/${voice.id}`, status: 204 });
+    expect(env.sandbox.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/api/open/v1/voices/${voice.id}`, status: 204 });
     expect((await c.listVoices()).voices.map((v) => v.id)).not.toContain(voice.id);
     const again = await caught(c.deleteVoice(voice.id));
     expect(again.code).toBe('NOT_FOUND');
@@ -175,7 +164,7 @@ describe('fishaudio-open only', () => {
     const c = speech('fishaudio-open');
     expect((await caught(c.deleteVoice('voice_x'))).code).toBe('NOT_SUPPORTED');
     expect((await caught(c.speak({ text: 'hi', voiceId: 'sandbox-voice-anna', mode: 'job' }))).code).toBe('NOT_SUPPORTED');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(env.sandbox.requests).toHaveLength(0);
   });
 
   it('refuses options of the other surface and unknown model versions, naming them', async () => {
@@ -183,7 +172,7 @@ describe('fishaudio-open only', () => {
     expect((await caught(c.speak({ text: 'hi', voiceId: 'sandbox-voice-anna', model: 'v9' }))).message).toMatch(/model "v9" .* use one of s1, v1/);
     expect((await caught(c.speak({ text: 'hi', voiceId: 'sandbox-voice-anna', pitch: 3 }))).message).toMatch(/"pitch" is not an option/);
     await c.speak({ text: 'hi', voiceId: 'sandbox-voice-anna', speed: 1.2, model: 's1' });
-    expect(sandbox.requests[0]!.body).toMatchObject({ speed: 1.2, version: 's1' });
+    expect(env.sandbox.requests[0]!.body).toMatchObject({ speed: 1.2, version: 's1' });
   });
 
   it('only Fish Audio has speech here: another provider is refused with the list', () => {
@@ -195,9 +184,9 @@ describe('the chain in code', () => {
   it.each(['fishaudio-open', 'fishaudio-v1'] as const)('%s: text -> speech URL -> lip-sync job -> completed video', async (provider) => {
     const s = speech(provider);
     const audio = await s.speak({ text: 'The script, spoken and lip-synced.', voiceId: 'sandbox-voice-anna', output: 'url' });
-    const lip = createLipSyncClient({ provider, apiKey: KEY, baseUrl: sandbox.baseUrl(provider) });
+    const lip = createLipSyncClient({ provider, apiKey: KEY, baseUrl: env.sandbox.baseUrl(provider) });
     try {
-      const job = await lip.createAndWait({ videoUrl: `${sandbox.url}/media/sample.mp4`, audioUrl: audio.url! }, fast);
+      const job = await lip.createAndWait({ videoUrl: `${env.sandbox.url}/media/sample.mp4`, audioUrl: audio.url! }, fast);
       expect(job.status).toBe('completed');
       expect(job.resultUrl).toMatch(/\.mp4$/);
     } finally {
@@ -208,8 +197,8 @@ describe('the chain in code', () => {
 
 describe('hostile answers are bounded', () => {
   it('audio past maxAudioBytes is refused, and the billed request is not sent again', async () => {
-    const c = createSpeechClient({ provider: 'fishaudio-v1', apiKey: KEY, baseUrl: sandbox.baseUrl('fishaudio-v1'), maxAudioBytes: 10_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
-    clients.push(c);
+    const c = createSpeechClient({ provider: 'fishaudio-v1', apiKey: KEY, baseUrl: env.sandbox.baseUrl('fishaudio-v1'), maxAudioBytes: 10_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    env.track(c);
     const e = await caught(c.speak({ text: 'A script long enough to make more than ten kilobytes of sandbox audio.', voiceId: 'sandbox-voice-anna' }));
     expect(e.message).toMatch(/larger than 10000 bytes/);
     expect(e.message).toMatch(/not sent again/);
