@@ -113,7 +113,7 @@ async function startN8n(target: CliTarget): Promise<void> {
 		const r = await fetch(`${base}/webhook/c1e7b8b5-2b4f-4d66-8b68-4a2d1d1d1b02/akool-lipsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
 		const text = r ? await r.text() : '';
 		return r?.status === 401 && /callback refused/.test(text) ? true : undefined;
-	}, 'n8n to serve the webhooks', 90_000);
+	}, 'n8n to serve the webhooks', 150_000);
 }
 
 async function stopN8n(): Promise<void> {
@@ -126,7 +126,7 @@ describe.each(TARGETS)('Akool callbacks in a real n8n start ($label)', (target: 
 	const skip = Boolean(unavailable[target.label]) && !inCi;
 	beforeAll(async () => {
 		if (!skip) await startN8n(target);
-	}, 180_000);
+	}, 300_000);
 	afterAll(stopN8n, 30_000);
 	it.skipIf(skip)(
 		'Create and Wait parks the execution and resumes on the callback: one create, no polling while parked (one lookup after the final callback); forged and late callbacks resume nothing',
