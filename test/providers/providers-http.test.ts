@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createLipSyncClient, LipSyncError, PROVIDER_IDS, type LipSyncClient, type ProviderId } from '../../src';
-import { SANDBOX_KEY, useSandbox } from '../support/sandbox';
+import { SANDBOX_KEY, sandboxFixture } from '../support/sandbox';
 
 /**
  * Every provider end to end over real HTTP against the loopback sandbox: the requests our client sends are checked
  * against the seeds (method, path, headers, body), and the answers are read back into normalized jobs.
  */
 const KEY = SANDBOX_KEY;
-const env = useSandbox(600);
+const env = sandboxFixture({ apiKey: SANDBOX_KEY, jobDurationMs: 600 });
 
 const fast = { initialDelayMs: 50, minIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 20_000 };
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createLipSyncClient, createSpeechClient, inspectMedia, LipSyncError, type SpeechClient, type SpeechProviderId } from '../../src';
-import { SANDBOX_KEY, useSandbox } from '../support/sandbox';
+import { SANDBOX_KEY, sandboxFixture } from '../support/sandbox';
 
 /**
  * The speech client over real HTTP against the sandbox: requests checked against speech.md's wire formats, real WAV
  * back whose length follows the text, voices listed, cloned and deleted, and the errors a user meets.
  */
 const KEY = SANDBOX_KEY;
-const env = useSandbox(600);
+const env = sandboxFixture({ apiKey: SANDBOX_KEY, jobDurationMs: 600 });
 
 function speech(provider: SpeechProviderId, apiKey = KEY): SpeechClient {
   const c = createSpeechClient({ provider, apiKey, baseUrl: env.sandbox.baseUrl(provider), retry: { baseDelayMs: 5, maxDelayMs: 20 } });

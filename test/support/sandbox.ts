@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { SandboxOptions } from '../../src/sandbox/types';
 
 export const SANDBOX_KEY = 'sandbox-key';
 
@@ -10,8 +11,11 @@ export interface SandboxFixture {
   track<C extends { close(): Promise<void> }>(client: C): C;
 }
 
-/** One sandbox for the test file (jobs finish after `jobDurationMs`), its request log cleared before each test. */
-export function useSandbox(jobDurationMs = 600): SandboxFixture {
+/**
+ * One sandbox for the test file, started before its first test and closed (with the tracked clients) after its
+ * last; with `clearRequests`, its request log is emptied before each test.
+ */
+export function sandboxFixture(options: SandboxOptions = {}, { clearRequests = true } = {}): SandboxFixture {
   const clients: { close(): Promise<void> }[] = [];
   const fixture = {
     sandbox: undefined as unknown as Sandbox,
@@ -21,12 +25,12 @@ export function useSandbox(jobDurationMs = 600): SandboxFixture {
     },
   };
   beforeAll(async () => {
-    fixture.sandbox = await startSandbox({ apiKey: SANDBOX_KEY, jobDurationMs });
+    fixture.sandbox = await startSandbox(options);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await fixture.sandbox?.close();
   });
-  beforeEach(() => fixture.sandbox?.clearRequests());
+  if (clearRequests) beforeEach(() => fixture.sandbox?.clearRequests());
   return fixture;
 }
