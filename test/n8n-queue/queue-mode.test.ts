@@ -384,7 +384,7 @@ describe.skipIf(skip)(`n8n queue mode: main + ${WORKERS.length} workers (${targe
 	);
 
 	it(
-		'a worker killed (SIGKILL) mid-batch: its executions fail and are never re-run, so no job is created twice; the other worker finishes its batch',
+		'a worker killed (SIGKILL) mid-batch: its executions fail and are never re-run, so no job is created twice; its log names each of their jobs; the other worker finishes its batch',
 		async () => {
 			sandbox.reset();
 			outputs.length = 0;
@@ -392,8 +392,13 @@ describe.skipIf(skip)(`n8n queue mode: main + ${WORKERS.length} workers (${targe
 			const runs = ['k0', 'k1', 'k2', 'k3'].map((run) => ({ run, items: Array.from({ length: 5 }, (_, i) => media(`${run}-${i}`)) }));
 			const from = new Map([...cluster.workers.values()].map((w) => [w.label, w.log.length]));
 			await Promise.all(runs.map((r) => startRun(HOOK.batch, { batch: r.run, items: r.items })));
-			// All 20 jobs exist and are rendering: kill the worker that runs an execution, with its waits in flight.
-			await until(() => (sandbox.listJobs('fishaudio-v1').length >= 20 ? true : undefined), 'the 20 creates');
+			// All 20 jobs exist and are rendering, each polled once (so its creator has its id): kill the worker that
+			// runs an execution, with its waits in flight.
+			const polled = (id: string) => sandbox.requests.some((r) => r.provider === 'fishaudio-v1' && r.method === 'GET' && r.url.includes(id));
+			await until(() => {
+				const jobs = sandbox.listJobs('fishaudio-v1');
+				return jobs.length >= 20 && jobs.every((j) => polled(j.id)) ? true : undefined;
+			}, 'the 20 creates, each polled');
 			const running = (w: { label: string; log: string }) => startedBy(w.log.slice(from.get(w.label) ?? 0));
 			const [victim, survivor] = [...cluster.workers.values()].sort((a, b) => running(b).length - running(a).length);
 			const killedExecutions = running(victim!);
@@ -423,8 +428,16 @@ describe.skipIf(skip)(`n8n queue mode: main + ${WORKERS.length} workers (${targe
 			const jobs = sandbox.listJobs('fishaudio-v1');
 			expect(jobs).toHaveLength(20);
 			expect(new Set(jobs.map((j) => tagOf(j.videoUrl))).size).toBe(20);
-			// The killed executions' jobs are still at the provider, where List Jobs finds them (Fish Audio v1 lists).
-			// TODO(durable waits): also find each of them in the execution's custom data and the worker's log line.
+			// Where the README says to look after a crash (custom data is not saved then): the killed worker's log names
+			// each job its executions created, with the execution. The jobs are still at the provider, where the Lip
+			// Sync Trigger or Get Many finds them.
+			const killedJobs = jobs.filter((j) => !out.some((o) => o.id === j.id));
+			expect(killedJobs).toHaveLength(killedExecutions.length * 5);
+			for (const job of killedJobs) {
+				const line = new RegExp(`Lip Sync: created Fish Audio \\(v1 API\\) job ${job.id} \\(workflow \\w+, execution (\\d+), node "Lip sync", item \\d+\\)`).exec(victim!.log);
+				expect(line, `the log line of job ${job.id}`).not.toBeNull();
+				expect(killedExecutions).toContain(line![1]);
+			}
 		},
 		420_000,
 	);
