@@ -4,8 +4,9 @@
 //  - every example imports from Import > Examples, one after another, without an "already exists" conflict;
 //  - the dialog of every node of every example opens, and Done without changes leaves the node valid;
 //  - the account is pointed at the sandbox in its own dialog (base URL, key; Akool: client id; storage: a real
-//    s3rver), the flow deploys with no warning, the inject button starts it, and it runs to its end: the status
-//    text under the nodes reads as a user sees it ("completed · 3s", "created …");
+//    s3rver), the flow deploys with no warning, each inject button starts its path, and each runs to its end: the
+//    status text under the nodes reads as a user sees it ("completed · 3s", "created …", "cloned: …"), and no
+//    warning or error reaches the debug sidebar;
 //  - an account without an API key is flagged in the editor.
 // The examples' sample URLs name the sandbox's default address (127.0.0.1:4010); this test's sandbox runs on a
 // free port, so the package the editor loads is the built one with examples pointing at that port (and example
@@ -139,6 +140,9 @@ async function importExample(file: string): Promise<void> {
   await page.keyboard.press('Escape');
 }
 
+/** The warnings and errors in the debug sidebar, as their text (Node-RED puts a node's warn and error there). */
+const sidebarProblems = () => page.locator('.red-ui-debug-msg-level-30, .red-ui-debug-msg-level-20').allInnerTexts();
+
 async function deploy(): Promise<void> {
   await page.locator('#red-ui-header-button-deploy').click();
   const ok = page.locator('.red-ui-notification', { hasText: /Successfully deployed/i });
@@ -195,6 +199,8 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
           expect(await editorNode(node.id), `${node.type} ${node.id} after Done`).toEqual(expect.objectContaining({ valid: true }));
         }
         await deploy();
+        // What a user would see as going wrong: warnings and errors that nodes send to the debug sidebar.
+        const problemsBefore = await sidebarProblems();
         // Start it with the inject button(s) and watch the status under our nodes until the flow is done.
         const injects = flow.filter((n) => n.type === 'inject');
         const finals = ours.filter((n) => (n.type === 'lipsync-create' && n.wait) || n.type === 'lipsync-wait');
@@ -211,6 +217,12 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
           const lookup = ours.find((n) => n.type === 'lipsync-status')!;
           await expect.poll(() => statusText(lookup.id), { timeout: 30_000 }).toMatch(/queued|processing|completed/);
         }
+        // A voice cloned from a recording (example 05's second inject) is named under its node.
+        for (const node of ours.filter((n) => n.type === 'lipsync-voice')) {
+          await expect.poll(() => statusText(node.id), { timeout: 30_000, message: `status under ${node.type} ${node.id}` }).toMatch(/^cloned: /);
+        }
+        await page.waitForTimeout(500);
+        expect((await sidebarProblems()).slice(problemsBefore.length), `${file}: warnings or errors in the debug sidebar`).toEqual([]);
       });
     }, STORY_TIMEOUT);
   }
