@@ -7,6 +7,7 @@
 //    s3rver), the flow deploys with no warning, each inject button starts its path, and each runs to its end: the
 //    status text under the nodes reads as a user sees it ("completed · 3s", "created …", "cloned: …"), and no
 //    warning or error reaches the debug sidebar;
+//  - the speech node's refresh button lists the deployed account's voices, and the one picked is the one spoken;
 //  - an account without an API key is flagged in the editor.
 // The examples' sample URLs name the sandbox's default address (127.0.0.1:4010); this test's sandbox runs on a
 // free port, so the package the editor loads is the built one with examples pointing at that port (and example
@@ -226,6 +227,34 @@ describe.skipIf(skip)(`the nodes in the Node-RED ${RED_VERSION} editor`, () => {
       });
     }, STORY_TIMEOUT);
   }
+
+  it("the speech node lists the deployed account's voices, and the voice picked from the list is the one spoken", async () => {
+    await story(session, `node-red-${RED_VERSION}-voice-list`, async () => {
+      // Example 05 is imported, its Fish Audio account pointed at the sandbox and deployed (the story above).
+      const file = examples.find((f) => f.startsWith('05'))!;
+      const flow = exampleFlow(file);
+      const tab = flow.find((n) => n.type === 'tab')!;
+      const speech = flow.find((n) => n.type === 'lipsync-speech')!;
+      const create = flow.find((n) => n.type === 'lipsync-create')!;
+      const inject = flow.find((n) => n.type === 'inject' && /speak the script/.test(n.name))!;
+      await page.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: tab.label.slice(0, 12) }).click();
+      await openDialog(speech);
+      await page.locator('#node-input-voice-load').click();
+      await expect.poll(() => page.locator('#node-input-voice-info').innerText(), { timeout: 30_000 }).toMatch(/\d+ voices loaded/);
+      const offered = await page.locator('#node-input-voice-list option').evaluateAll((els) => els.map((e) => [e.getAttribute('value'), e.textContent]));
+      expect(offered).toEqual(expect.arrayContaining([['sandbox-voice-anna', 'Anna (sandbox)'], ['sandbox-voice-ben', 'Ben (sandbox)']]));
+      await page.locator('#node-input-voice').fill('sandbox-voice-ben');
+      await done();
+      await deploy();
+      sandbox.clearRequests();
+      await nodeGroup(inject.id).locator('.red-ui-flow-node-button').click();
+      const spoken = () => sandbox.requests.find((r) => r.provider === 'fishaudio-open' && r.path === '/api/open/tts');
+      await expect.poll(() => spoken(), { timeout: 30_000, message: 'the speech request' }).toBeDefined();
+      expect(spoken()!.body).toMatchObject({ reference_id: 'sandbox-voice-ben' });
+      await expect.poll(() => sandbox.requests.some((r) => r.provider === 'fishaudio-open' && r.method === 'POST' && r.path === '/api/open/lip-sync/create'), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => statusText(create.id), { timeout: 60_000 }).toMatch(/^completed · \d+s$/);
+    });
+  }, STORY_TIMEOUT);
 
   it('flags an account without an API key in the editor', async () => {
     await story(session, `node-red-${RED_VERSION}-account-key`, async () => {
