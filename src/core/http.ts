@@ -1,5 +1,6 @@
 import { ERROR_CODES, LipSyncError, TransportFailure, isAbortError, providerName, redact, safeText, safeToken } from './errors';
 import type { AccountLimiters } from './limiter';
+import { formatBytes } from './media';
 import type { ParsedResponse, ProviderFailure, RequestSpec, WireAdapter } from './provider';
 import { abortError } from './time';
 import type { Clock, Delay, Transport, TransportRequest } from './types';
@@ -232,10 +233,6 @@ function unparsable(res: ParsedResponse, secrets: readonly string[]): ProviderFa
     };
   }
   return null;
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
 }
 
 function formatMs(ms: number): string {

@@ -145,7 +145,10 @@ function readMp4(b: Buffer): Mp4Facts {
 }
 
 const MB = 1024 * 1024;
-const formatBytes = (n: number) => (n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`);
+/** A byte count as people read it in a message: "4 MB", "64 KB", "512 bytes". */
+export function formatBytes(n: number): string {
+  return n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
+}
 
 /** Throws a clear error when the media breaks a documented limit; returns what was read from the bytes. */
 export function checkMedia(media: BinaryMedia, role: 'video' | 'audio', limits: MediaLimits | undefined, provider: ProviderId, providerLabel: string): MediaInfo {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import aws4 from 'aws4';
 import { z } from 'zod';
 import { ERROR_CODES, LipSyncError, NOT_HEADER_SAFE, TransportFailure, redact, safeText, safeToken } from './errors';
+import { realDelay } from './time';
 import type { Transport, TransportResponse } from './types';
 import { formatZodError } from './validation';
 
@@ -217,10 +218,7 @@ export async function uploadStreamToS3(
   validated(config);
   const partBytes = Math.max(MIN_PART_BYTES, options.partBytes ?? DEFAULT_PART_BYTES);
   const loc = location(config, options.key);
-  const wait = deps.delay ?? ((ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-  }));
+  const wait = deps.delay ?? realDelay;
   const retried = async <T>(send: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -280,7 +278,7 @@ export async function uploadStreamToS3(
     if (uploadId) {
       const leftover = await abortMultipart(config, loc, uploadId, deps.transport);
       if (leftover && LipSyncError.is(error)) {
-        throw new LipSyncError(error.code, `${error.reason}; the unfinished multipart upload ${uploadId} could not be aborted (${leftover}): delete it, or let a lifecycle rule expire it`, details(error));
+        throw new LipSyncError(error.code, `${error.reason}; the unfinished multipart upload ${uploadId} could not be aborted (${leftover}): delete it, or let a lifecycle rule expire it`, error.details());
       }
     }
     throw error;
@@ -290,10 +288,6 @@ export async function uploadStreamToS3(
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function details(error: LipSyncError) {
-  return { provider: error.provider, httpStatus: error.httpStatus, providerCode: error.providerCode, jobId: error.jobId, retryable: error.retryable, field: error.field };
 }
 
 /**
@@ -311,7 +305,7 @@ async function abortMultipart(config: S3StorageConfig, loc: ReturnType<typeof lo
       if (LipSyncError.is(e) && e.providerCode === 'NoSuchUpload') return undefined;
       why = (e as Error).message;
       if (LipSyncError.is(e) && !e.retryable) break;
-      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+      await realDelay(500 * (attempt + 1));
     }
   }
   return why;
